@@ -1,0 +1,126 @@
+"""Decoding and encoding images at the edge, with the checks that keep bad input contained.
+
+Checks run before the pixels are decoded: the byte cap, the format (from the file's magic
+bytes, not its name or Content-Type) and the pixel count from the header, so a decompression
+bomb is refused without allocating it. Truncation is caught on decode. Every accepted image
+comes out as RGB uint8; alpha is flattened on white, CMYK/16-bit/palette/grayscale converted,
+EXIF orientation applied (that is how a reader sees the page).
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from typing import Final
+
+import numpy as np
+from PIL import Image as PILImage
+from PIL import ImageOps, UnidentifiedImageError
+
+from workers.config import Limits
+from workers.errors import BadImage, TooLarge
+from workers.types import Image
+
+# Formats we accept; anything else (SVG, HTML served as image/*, PDF…) is `bad_image`.
+ACCEPTED_FORMATS: Final = frozenset({"JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF"})
+
+_MAGIC: Final = (
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+    (b"GIF87a", "GIF"),
+    (b"GIF89a", "GIF"),
+    (b"BM", "BMP"),
+    (b"II*\x00", "TIFF"),
+    (b"MM\x00*", "TIFF"),
+)
+
+
+def sniff_format(data: bytes) -> str | None:
+    """The format named by the file's first bytes, or None when it is not one we accept."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WEBP"
+    for magic, name in _MAGIC:
+        if data.startswith(magic):
+            return name
+    return None
+
+
+def decode_image(data: bytes, limits: Limits) -> Image:
+    """Bytes -> RGB uint8 array, or `BadImage` / `TooLarge` with a one-line reason."""
+    if not data:
+        raise BadImage("empty file (0 bytes)")
+    if len(data) > limits.max_bytes:
+        raise TooLarge(f"{len(data)} bytes is over the {limits.max_bytes} byte limit")
+    fmt = sniff_format(data)
+    if fmt is None:
+        raise BadImage(f"not a supported image (first bytes {data[:8]!r}); "
+                       "accepted: JPEG, PNG, WebP, GIF, BMP, TIFF")
+    try:
+        with warnings.catch_warnings():
+            # Pillow warns (and raises past 2x) on bombs; our own, lower cap decides first.
+            warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)
+            img = PILImage.open(io.BytesIO(data))
+            _check_size(img.width, img.height, limits)
+            if getattr(img, "n_frames", 1) > 1:
+                img.seek(0)  # animated GIF/WebP: the first frame is the page
+            img.load()
+            return _to_rgb(img)
+    except (TooLarge, BadImage):
+        raise
+    except PILImage.DecompressionBombError as exc:
+        raise TooLarge(f"decompression bomb refused: {exc}") from exc
+    except UnidentifiedImageError as exc:
+        raise BadImage(f"{fmt} header is unreadable") from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        # Pillow reports truncated/corrupt data as OSError ("image file is truncated").
+        raise BadImage(f"corrupt or truncated {fmt}: {exc}") from exc
+
+
+def _check_size(width: int, height: int, limits: Limits) -> None:
+    if width <= 0 or height <= 0:
+        raise BadImage(f"image has no pixels ({width}x{height})")
+    if max(width, height) > limits.max_side or width * height > limits.max_pixels:
+        raise TooLarge(
+            f"{width}x{height} px is over the limit ({limits.max_pixels} px, "
+            f"{limits.max_side} px per side)"
+        )
+
+
+def _to_rgb(img: PILImage.Image) -> Image:
+    img = ImageOps.exif_transpose(img) or img
+    if img.mode in ("I;16", "I;16B", "I;16L", "I"):
+        # 16/32-bit grayscale: scale to 8 bits instead of clipping everything to white.
+        arr = np.asarray(img, dtype=np.float64)
+        peak = float(arr.max()) or 1.0
+        gray = np.clip(arr * (255.0 / peak), 0, 255).astype(np.uint8)
+        return np.ascontiguousarray(np.repeat(gray[:, :, None], 3, axis=2))
+    if img.mode == "P":
+        img = img.convert("RGBA")
+    if img.mode in ("RGBA", "LA", "PA"):
+        # Transparent comic images are read on a white page.
+        background = PILImage.new("RGBA", img.size, (255, 255, 255, 255))
+        img = PILImage.alpha_composite(background, img.convert("RGBA"))
+    rgb = img.convert("RGB")
+    return np.ascontiguousarray(np.asarray(rgb, dtype=np.uint8))
+
+
+def encode_image(image: Image, fmt: str, quality: int = 92) -> bytes:
+    """RGB array -> bytes in `fmt` (a PIL format name or a file extension)."""
+    name = {"JPG": "JPEG", "TIF": "TIFF"}.get(fmt.upper().lstrip("."), fmt.upper().lstrip("."))
+    if name not in ACCEPTED_FORMATS:
+        name = "PNG"
+    buf = io.BytesIO()
+    pil = PILImage.fromarray(image, "RGB")
+    if name == "JPEG":
+        pil.save(buf, "JPEG", quality=quality, subsampling=0)
+    elif name == "WEBP":
+        pil.save(buf, "WEBP", quality=quality)
+    elif name == "GIF":
+        pil.save(buf, "GIF")
+    else:
+        pil.save(buf, name)
+    return buf.getvalue()
+
+
+EXTENSIONS: Final = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "GIF": ".gif",
+                     "BMP": ".bmp", "TIFF": ".tif"}

@@ -1,0 +1,142 @@
+"""Typed values that flow between the stages.
+
+Images are RGB `uint8` arrays of shape (H, W, 3); masks are `uint8` arrays of shape (H, W)
+holding 0 or 255. Coordinates are in pixels of the input image, boxes are (x0, y0, x1, y1)
+with x1/y1 exclusive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+Image = npt.NDArray[np.uint8]
+Mask = npt.NDArray[np.uint8]
+Box = tuple[int, int, int, int]
+RGB = tuple[int, int, int]
+Direction = Literal["h", "v"]
+EraseKind = Literal["fill", "model"]
+SizeClass = Literal["long", "short"]
+
+
+@dataclass(frozen=True, slots=True)
+class TextLine:
+    """One line (or vertical column) of text as OCR read it."""
+
+    polygon: tuple[tuple[float, float], ...]
+    text: str
+    score: float
+    vertical: bool
+
+    @property
+    def bbox(self) -> Box:
+        xs = [p[0] for p in self.polygon]
+        ys = [p[1] for p in self.polygon]
+        return (int(min(xs)), int(min(ys)), round(max(xs)), round(max(ys)))
+
+    @property
+    def height(self) -> int:
+        """The line's thickness across its reading direction: glyph size."""
+        x0, y0, x1, y1 = self.bbox
+        return (x1 - x0) if self.vertical else (y1 - y0)
+
+
+@dataclass(slots=True)
+class Block:
+    """One speech bubble or caption: lines that are read together."""
+
+    index: int
+    bbox: Box
+    lines: list[TextLine]
+    direction: Direction
+    erase: EraseKind = "model"
+    background: RGB = (255, 255, 255)
+
+    @property
+    def source_text(self) -> str:
+        sep = "" if self.direction == "v" or _is_cjk_text(self.lines) else " "
+        return sep.join(line.text for line in self.lines).strip()
+
+    @property
+    def line_height(self) -> float:
+        if not self.lines:
+            return 0.0
+        return float(np.median([line.height for line in self.lines]))
+
+
+def _is_cjk_text(lines: list[TextLine]) -> bool:
+    text = "".join(line.text for line in lines)
+    if not text:
+        return False
+    cjk = sum(1 for ch in text if is_cjk_char(ch))
+    return cjk * 2 > len(text)
+
+
+def is_cjk_char(ch: str) -> bool:
+    """Han, kana, hangul and CJK punctuation: scripts written without spaces between words
+    (hangul is spaced, but breaks anywhere when needed, so it is wrapped the same way)."""
+    o = ord(ch)
+    return (
+        0x3000 <= o <= 0x30FF  # CJK punctuation, hiragana, katakana
+        or 0x3400 <= o <= 0x4DBF
+        or 0x4E00 <= o <= 0x9FFF
+        or 0xAC00 <= o <= 0xD7AF  # hangul syllables
+        or 0x1100 <= o <= 0x11FF
+        or 0x3130 <= o <= 0x318F
+        or 0xF900 <= o <= 0xFAFF
+        or 0xFF00 <= o <= 0xFFEF  # full-width forms
+    )
+
+
+@dataclass(slots=True)
+class PageLayout:
+    """What `process` makes of a page: blocks in reading order and the text mask."""
+
+    width: int
+    height: int
+    blocks: list[Block]
+    mask: Mask
+    source_lang: str
+
+
+@dataclass(slots=True)
+class Crop:
+    """A region of the page that goes through an inpainter, with its own mask."""
+
+    box: Box
+    image: Image
+    mask: Mask
+    size_class: SizeClass
+    block_indices: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedBlock:
+    """What was lettered where: written to the JSON sidecar."""
+
+    index: int
+    bbox: Box
+    direction: Direction
+    source_text: str
+    translation: str
+    font_size: int
+    fg: RGB
+    erase: EraseKind
+    outline: RGB | None = None
+    overflow: bool = False
+
+
+@dataclass(slots=True)
+class PageResult:
+    """The finished page and what the sidecar says about it."""
+
+    image: Image
+    width: int
+    height: int
+    source: str
+    target: str
+    blocks: list[RenderedBlock]
+    timings: dict[str, float] = field(default_factory=dict)
