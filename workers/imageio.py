@@ -89,10 +89,9 @@ def _check_size(width: int, height: int, limits: Limits) -> None:
 def _to_rgb(img: PILImage.Image) -> Image:
     img = ImageOps.exif_transpose(img) or img
     if img.mode in ("I;16", "I;16B", "I;16L", "I"):
-        # 16/32-bit grayscale: scale to 8 bits instead of clipping everything to white.
+        # 16-bit grayscale: scale to 8 bits instead of clipping everything to white.
         arr = np.asarray(img, dtype=np.float64)
-        peak = float(arr.max()) or 1.0
-        gray = np.clip(arr * (255.0 / peak), 0, 255).astype(np.uint8)
+        gray = np.clip(arr / 257.0, 0, 255).astype(np.uint8)
         return np.ascontiguousarray(np.repeat(gray[:, :, None], 3, axis=2))
     if img.mode == "P":
         img = img.convert("RGBA")

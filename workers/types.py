@@ -140,3 +140,9 @@ class PageResult:
     target: str
     blocks: list[RenderedBlock]
     timings: dict[str, float] = field(default_factory=dict)
+
+
+def u8(array: npt.NDArray[np.generic]) -> Image:
+    """An array as uint8 without a copy when it already is (OpenCV's stubs type results
+    loosely; this states what we know)."""
+    return array.astype(np.uint8, copy=False)

@@ -1,0 +1,105 @@
+// Putting the translated picture in place of the original and back. The originals are kept in
+// data-itp-* attributes while the translation shows, so the page can always be put back.
+(() => {
+  const itp = globalThis.__itp;
+  if (itp.swap) return;
+
+  const ORIGINAL_SRC = "data-itp-original-src";
+  const ORIGINAL_SRCSET = "data-itp-original-srcset";
+  const ORIGINAL_STYLE = "data-itp-original-style";
+
+  function setOrRemove(el, name, value) {
+    if (value === null || value === undefined) el.removeAttribute(name);
+    else el.setAttribute(name, value);
+  }
+
+  // A <picture>'s <source srcset> wins over the <img src>, so those are set aside too.
+  const sourcesOf = (img) =>
+    img.parentElement?.tagName === "PICTURE"
+      ? [...img.parentElement.querySelectorAll("source[srcset]")]
+      : [];
+
+  function showImg(rec) {
+    const img = rec.el;
+    if (img.getAttribute("src") === rec.blobUrl) return;
+    const before = img.getBoundingClientRect();
+    // Only when the page showed the real picture is its box the one to keep; a lazy
+    // placeholder's box would squash the image.
+    const shownReal = img.complete && img.naturalWidth > 1 && before.width > 0;
+    img.setAttribute(ORIGINAL_SRC, img.getAttribute("src") ?? "");
+    if (img.hasAttribute("srcset")) {
+      img.setAttribute(ORIGINAL_SRCSET, img.getAttribute("srcset"));
+      img.removeAttribute("srcset");
+    }
+    for (const source of sourcesOf(img)) {
+      source.setAttribute(ORIGINAL_SRCSET, source.getAttribute("srcset"));
+      source.removeAttribute("srcset");
+    }
+    img.addEventListener("load", itp.util.safe(() => {
+      const after = img.getBoundingClientRect();
+      if (!shownReal || img.getAttribute("src") !== rec.blobUrl) return;
+      if (Math.abs(after.width - before.width) > 1 || Math.abs(after.height - before.height) > 1) {
+        if (!img.hasAttribute(ORIGINAL_STYLE)) {
+          img.setAttribute(ORIGINAL_STYLE, img.getAttribute("style") ?? "");
+        }
+        img.style.setProperty("width", `${before.width}px`, "important");
+        img.style.setProperty("height", `${before.height}px`, "important");
+      }
+    }), { once: true });
+    img.src = rec.blobUrl;
+  }
+
+  function restoreImg(rec) {
+    const img = rec.el;
+    if (!img.hasAttribute(ORIGINAL_SRC)) return;
+    const src = img.getAttribute(ORIGINAL_SRC);
+    if (src) img.setAttribute("src", src);
+    else img.removeAttribute("src");
+    img.removeAttribute(ORIGINAL_SRC);
+    if (img.hasAttribute(ORIGINAL_SRCSET)) {
+      img.setAttribute("srcset", img.getAttribute(ORIGINAL_SRCSET));
+      img.removeAttribute(ORIGINAL_SRCSET);
+    }
+    for (const source of img.parentElement?.querySelectorAll(`source[${ORIGINAL_SRCSET}]`) ?? []) {
+      source.setAttribute("srcset", source.getAttribute(ORIGINAL_SRCSET));
+      source.removeAttribute(ORIGINAL_SRCSET);
+    }
+    if (img.hasAttribute(ORIGINAL_STYLE)) {
+      setOrRemove(img, "style", img.getAttribute(ORIGINAL_STYLE) || null);
+      img.removeAttribute(ORIGINAL_STYLE);
+    }
+  }
+
+  function showBackground(rec) {
+    const el = rec.el;
+    if (!el.hasAttribute(ORIGINAL_STYLE)) {
+      el.setAttribute(ORIGINAL_STYLE, el.getAttribute("style") ?? "");
+    }
+    el.style.setProperty("background-image", `url("${rec.blobUrl}")`, "important");
+  }
+
+  function restoreBackground(rec) {
+    const el = rec.el;
+    if (!el.hasAttribute(ORIGINAL_STYLE)) return;
+    setOrRemove(el, "style", el.getAttribute(ORIGINAL_STYLE) || null);
+    el.removeAttribute(ORIGINAL_STYLE);
+  }
+
+  function showTranslation(rec) {
+    if (rec.kind === "img") showImg(rec);
+    else showBackground(rec);
+  }
+
+  function showOriginal(rec) {
+    if (rec.kind === "img") restoreImg(rec);
+    else restoreBackground(rec);
+  }
+
+  /** Whether the element now shows our translation (a page script may have replaced it). */
+  function showingTranslation(rec) {
+    if (rec.kind === "img") return rec.el.getAttribute("src") === rec.blobUrl;
+    return rec.el.style.getPropertyValue("background-image").includes(rec.blobUrl);
+  }
+
+  itp.swap = { showTranslation, showOriginal, showingTranslation, ORIGINAL_SRC };
+})();

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import numpy as np
+
+from workers.inpaint.base import InpaintItem
+from workers.inpaint.crops import MODEL_MAX_SIDE, paste, plan_crops, to_model_size
+from workers.inpaint.erase import apply_fills, inpaint_crops
+from workers.inpaint.opencv import OpenCVInpainter
+from workers.types import Block, Image, PageLayout, TextLine
+
+
+def layout_with(blocks: list[tuple[tuple[int, int, int, int], str]], size: tuple[int, int],
+                ) -> PageLayout:
+    h, w = size
+    mask = np.zeros((h, w), np.uint8)
+    out = []
+    for i, ((x0, y0, x1, y1), erase) in enumerate(blocks):
+        mask[y0:y1, x0:x1] = 255
+        line = TextLine(((x0, y0), (x1, y0), (x1, y1), (x0, y1)), "T", 0.9, False)
+        out.append(Block(i, (x0, y0, x1, y1), [line], "h", erase, (250, 250, 250)))  # type: ignore[arg-type]
+    return PageLayout(w, h, out, mask, "en")
+
+
+def test_crops_only_around_model_blocks_rounded_and_merged() -> None:
+    image = np.zeros((2000, 800, 3), np.uint8)
+    layout = layout_with([((100, 100, 300, 140), "model"), ((120, 150, 320, 190), "model"),
+                          ((100, 1500, 300, 1540), "fill")], (2000, 800))
+    crops = plan_crops(image, layout)
+    assert len(crops) == 1, "overlapping blocks share one crop; flat blocks need none"
+    x0, y0, x1, y1 = crops[0].box
+    assert (x1 - x0) % 32 == 0 and (y1 - y0) % 32 == 0
+    assert x0 <= 100 and y0 <= 100 and x1 >= 320 and y1 >= 190
+    assert (x1 - x0) * (y1 - y0) < 0.1 * 2000 * 800, "a small share of the page"
+    assert crops[0].size_class == "short"
+
+
+def test_fill_changes_only_masked_pixels_of_flat_blocks() -> None:
+    image = np.full((200, 200, 3), 255, np.uint8)
+    image[50:60, 50:150] = 0
+    layout = layout_with([((45, 45, 155, 65), "fill")], (200, 200))
+    layout.mask[:] = 0
+    layout.mask[50:60, 50:150] = 255
+    out = apply_fills(image, layout)
+    assert out[50:60, 50:150].min() == 250
+    assert np.array_equal(out[layout.mask == 0], image[layout.mask == 0])
+
+
+def test_model_results_pasted_only_inside_mask() -> None:
+    rng = np.random.default_rng(0)
+    image: Image = rng.integers(0, 255, (300, 300, 3), dtype=np.uint8)
+    layout = layout_with([((100, 100, 200, 130), "model")], (300, 300))
+    crops = plan_crops(image, layout)
+    target = image.copy()
+
+    class Black:
+        name = "black"
+
+        def inpaint(self, items: list[InpaintItem]) -> list[Image]:
+            return [np.zeros_like(it.image) for it in items]
+
+    inpaint_crops(target, crops, Black())
+    assert target[100:130, 100:200].max() == 0
+    outside = layout.mask == 0
+    assert np.array_equal(target[outside], image[outside])
+
+
+def test_big_crops_are_scaled_for_the_model_and_back() -> None:
+    image = np.full((3000, 1500, 3), 200, np.uint8)
+    layout = layout_with([((100, 100, 1400, 2900), "model")], (3000, 1500))
+    crop = plan_crops(image, layout)[0]
+    assert crop.size_class == "long"
+    small, small_mask = to_model_size(crop)
+    assert max(small.shape[:2]) == MODEL_MAX_SIDE and small_mask.shape == small.shape[:2]
+    filled = OpenCVInpainter().inpaint([InpaintItem(small, small_mask)])[0]
+    target = image.copy()
+    paste(target, crop, filled)
+    assert target.shape == image.shape

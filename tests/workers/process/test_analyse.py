@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from tests.drawing import load_font, text_page
+from workers.process import analyse
+from workers.process.classify import classify_block
+from workers.process.mask import build_mask
+from workers.types import Block, TextLine
+
+
+def box_line(x0: int, y0: int, x1: int, y1: int, text: str = "HELLO") -> TextLine:
+    return TextLine(((x0, y0), (x1, y0), (x1, y1), (x0, y1)), text, 0.99, False)
+
+
+def test_mask_covers_glyphs_not_the_whole_box() -> None:
+    page = text_page([("HELLO", (50, 50))], size=(400, 200), font_size=48)
+    line = box_line(40, 40, 230, 115)
+    mask = build_mask(page, [line])
+    ink = np.all(page < 128, axis=2)
+    assert mask[ink].min() == 255, "every glyph pixel is masked"
+    x0, y0, x1, y1 = line.bbox
+    share = (mask[y0:y1, x0:x1] > 0).mean()
+    assert 0.15 < share < 0.9, share
+    assert mask[150:, :].max() == 0 and mask[:, 300:].max() == 0
+
+
+def test_flat_bubble_is_filled_and_art_needs_the_model() -> None:
+    flat = text_page([("HELLO", (50, 50))], size=(400, 200), font_size=48)
+    rng = np.random.default_rng(1)
+    busy = Image.fromarray(rng.integers(0, 255, (200, 400, 3), dtype=np.uint8))
+    ImageDraw.Draw(busy).text((50, 50), "HELLO", fill=(255, 255, 255), font=load_font(48))
+    textured = np.asarray(busy, dtype=np.uint8).copy()
+    line = box_line(40, 40, 230, 115)
+    for page, expected in ((flat, "fill"), (textured, "model")):
+        mask = build_mask(page, [line])
+        block = Block(0, line.bbox, [line], "h")
+        erase, bg = classify_block(page, mask, block)
+        assert erase == expected
+    erase, bg = classify_block(flat, build_mask(flat, [line]), Block(0, line.bbox, [line], "h"))
+    assert min(bg) > 240
+
+
+def test_analyse_detects_language_and_order() -> None:
+    page = text_page([("HELLO", (50, 50))], size=(400, 200))
+    lines = [box_line(40, 40, 230, 100, "HELLO")]
+    layout = analyse(page, lines, "auto")
+    assert layout.source_lang == "en"
+    assert layout.mask.shape == (200, 400)
+    assert [b.index for b in layout.blocks] == [0]
+    jp = [TextLine(((10, 10), (40, 10), (40, 150), (10, 150)), "こんにちは", 0.9, True)]
+    assert analyse(page, jp, "auto").source_lang == "ja"

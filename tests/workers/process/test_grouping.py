@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from workers.process.grouping import make_blocks
+from workers.types import TextLine
+
+
+def hline(x0: int, y0: int, x1: int, y1: int, text: str) -> TextLine:
+    return TextLine(((x0, y0), (x1, y0), (x1, y1), (x0, y1)), text, 0.99, False)
+
+
+def vline(x0: int, y0: int, x1: int, y1: int, text: str) -> TextLine:
+    return TextLine(((x0, y0), (x1, y0), (x1, y1), (x0, y1)), text, 0.99, True)
+
+
+def test_horizontal_lines_group_into_bubbles_in_reading_order() -> None:
+    lines = [
+        # bubble B, right, same row as A
+        hline(420, 40, 600, 70, "PLEASE FREE"), hline(430, 72, 590, 102, "ME NOW"),
+        # bubble A, left
+        hline(40, 30, 300, 60, "ADVENTURER, WAIT!"), hline(60, 62, 280, 92, "DON'T OPEN"),
+        hline(90, 94, 250, 124, "THAT CHEST!"),
+        # bubble C, far below
+        hline(100, 400, 400, 440, "IT'S A MIMIC!"),
+    ]
+    blocks = make_blocks(lines, right_to_left=False)
+    assert [b.source_text for b in blocks] == [
+        "ADVENTURER, WAIT! DON'T OPEN THAT CHEST!", "PLEASE FREE ME NOW", "IT'S A MIMIC!"]
+    assert all(b.direction == "h" for b in blocks)
+    assert blocks[0].bbox == (40, 30, 300, 124)
+
+
+def test_vertical_columns_read_right_to_left() -> None:
+    lines = [
+        # right bubble: two columns, the rightmost is read first
+        vline(700, 20, 730, 200, "風船を"), vline(740, 20, 770, 180, "空気いれた"),
+        # left bubble, same height on the page
+        vline(300, 30, 330, 150, "こいつ"), vline(260, 30, 290, 120, "だし"),
+    ]
+    blocks = make_blocks(lines, right_to_left=True)
+    assert [b.source_text for b in blocks] == ["空気いれた風船を", "こいつだし"]
+    assert all(b.direction == "v" for b in blocks)
+
+
+def test_different_sizes_and_far_lines_stay_apart() -> None:
+    lines = [hline(10, 10, 200, 40, "small"), hline(10, 42, 400, 140, "HUGE TITLE"),
+             hline(10, 400, 200, 430, "far away")]
+    assert len(make_blocks(lines, right_to_left=False)) == 3

@@ -1,0 +1,108 @@
+"""Where and how LaMa runs: device, precision, CPU threads, batch sizes.
+
+Pure decisions, kept apart from the model so they can be tested without building it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+
+import torch
+
+from workers.config import Precision
+from workers.errors import MissingExtra
+
+log = logging.getLogger(__name__)
+
+# Peak memory of one forward pass per input pixel, measured on the CPU in float32 (about
+# 1.4 kB/px at 256 and 512 px), rounded up. Under autocast most activations are 2 bytes, but
+# the spectral parts stay in float32.
+BYTES_PER_PIXEL = {torch.float32: 1600, torch.bfloat16: 1000, torch.float16: 1000}
+# On the CPU a batch saves little time over single items, so memory decides: ~1.6 GB.
+CPU_PIXEL_BUDGET = 1 << 20
+# Share of the GPU memory that is free at planning time one batch may use; the rest covers
+# the allocator's fragmentation, cuDNN workspaces and a neighbour process.
+CUDA_FREE_SHARE = 0.4
+MAX_BATCH = 16
+
+
+def parse_device(device: str) -> torch.device:
+    """`cpu`, `cuda` or `cuda:N`; MissingExtra when CUDA is asked for but absent."""
+    dev = torch.device(device)
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise MissingExtra(
+                f"device {device!r} needs a CUDA build of torch {torch.__version__} and a GPU; "
+                "install the CUDA build (README, 'GPU') or use --device cpu"
+            )
+        if dev.index is None:
+            dev = torch.device("cuda", torch.cuda.current_device())
+    elif dev.type != "cpu":
+        raise ValueError(f"unsupported device {device!r}: use cpu or cuda:N")
+    return dev
+
+
+def resolve_precision(
+    precision: Precision, device: torch.device, *, bf16_supported: bool | None = None
+) -> torch.dtype:
+    """The autocast dtype for `precision` on `device` (float32 = no autocast).
+
+    `auto`: float32 on the CPU (half precision is no faster there), bfloat16 on a GPU that
+    has it, else float16. float16 on the CPU falls back to float32: CPU autocast is meant for
+    bfloat16. The weights always stay float32: converting them darkens LaMa's output.
+    """
+    if device.type == "cpu":
+        if precision == "bf16":
+            return torch.bfloat16
+        if precision == "fp16":
+            log.warning("fp16 is not used on the CPU; running LaMa in fp32")
+        return torch.float32
+    if precision == "fp32":
+        return torch.float32
+    if precision == "fp16":
+        return torch.float16
+    if bf16_supported is None:
+        bf16_supported = torch.cuda.is_bf16_supported()
+    if precision == "bf16" and not bf16_supported:
+        log.warning("this GPU has no bf16; running LaMa in fp16")
+    return torch.bfloat16 if bf16_supported else torch.float16
+
+
+def configure_threads(threads: int) -> int:
+    """Give torch `threads` CPU threads (0: the cores this process may run on). Returns the
+    number set. torch's own default counts every core of the machine, which oversubscribes a
+    container or a process pinned to a few cores."""
+    if threads <= 0:
+        try:
+            threads = len(os.sched_getaffinity(0))
+        except AttributeError:  # not on Linux
+            threads = os.cpu_count() or 1
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+    return threads
+
+
+def pixel_budget(device: torch.device, dtype: torch.dtype) -> int:
+    """How many input pixels one batch may hold on `device`."""
+    if device.type != "cuda":
+        return CPU_PIXEL_BUDGET
+    free, _total = torch.cuda.mem_get_info(device)
+    return max(256 * 256, int(free * CUDA_FREE_SHARE) // BYTES_PER_PIXEL[dtype])
+
+
+def plan_batches(
+    shapes: Sequence[tuple[int, int]], budget_px: int, max_batch: int = MAX_BATCH
+) -> list[list[int]]:
+    """Indices of `shapes` grouped into batches: equal shapes only (one tensor per batch),
+    each batch within `budget_px` pixels and `max_batch` items; an item larger than the budget
+    goes alone. Groups come in first-appearance order, so the first items finish first."""
+    groups: dict[tuple[int, int], list[int]] = {}
+    for i, shape in enumerate(shapes):
+        groups.setdefault(shape, []).append(i)
+    batches: list[list[int]] = []
+    for (h, w), indices in groups.items():
+        size = max(1, min(max_batch, budget_px // max(1, h * w)))
+        batches += [indices[j : j + size] for j in range(0, len(indices), size)]
+    return batches

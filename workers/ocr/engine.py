@@ -1,0 +1,90 @@
+"""The OCR stage: RapidOCR (PaddleOCR's PP-OCR models) on ONNX Runtime.
+
+The PP-OCRv6 small detection and recognition models ship inside the `rapidocr` wheel, so OCR
+works offline. The angle classifier is off: comic text is never upside down, and it costs a
+model call per line.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import cv2
+import numpy as np
+
+from workers.ocr.tiling import keep_in_tile, merge_lines, plan_tiles, shift_line
+from workers.types import Image, TextLine
+
+log = logging.getLogger(__name__)
+
+# Below this recognition score a "line" is usually texture read as glyphs.
+MIN_SCORE = 0.5
+
+
+class OcrEngine:
+    """Reads text lines from an RGB image. Thread-safe: one call at a time per engine."""
+
+    def __init__(self, threads: int = 0, use_cuda: bool = False, det_limit: int = 960) -> None:
+        try:
+            from rapidocr import RapidOCR
+        except ImportError as exc:  # pragma: no cover - rapidocr is a core dependency
+            from workers.errors import MissingExtra
+
+            raise MissingExtra("OCR needs the `rapidocr` package: pip install rapidocr") from exc
+        params: dict[str, Any] = {
+            # RapidOCR warns on every tile without text; an empty tile is normal for us.
+            "Global.log_level": "error",
+            "Global.use_cls": False,
+            "Global.text_score": MIN_SCORE,
+            "Global.max_side_len": 2400,
+            "Det.limit_side_len": det_limit,
+            "Det.limit_type": "max",
+            "Rec.rec_batch_num": 16,
+            "EngineConfig.onnxruntime.intra_op_num_threads": threads if threads > 0 else -1,
+            "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+            "EngineConfig.onnxruntime.use_cuda": use_cuda,
+        }
+        # Typed loosely: RapidOCR's call returns a union of output kinds; ours is always full.
+        self._engine: Any = RapidOCR(params=params)
+        self._lock = threading.Lock()
+
+    def warm_up(self) -> None:
+        img = np.full((96, 320, 3), 255, np.uint8)
+        cv2.putText(img, "warm up", (10, 60), cv2.FONT_HERSHEY_SIMPLEX, 1.5, (0, 0, 0), 3)
+        self.read(img)
+
+    def read(self, image: Image) -> list[TextLine]:
+        """All text lines of the page, tall strips tiled, in top-to-bottom order."""
+        height, width = image.shape[:2]
+        bgr = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
+        found: list[TextLine] = []
+        for tile in plan_tiles(width, height):
+            shifted = (shift_line(ln, tile.y0) for ln in self._read_one(bgr[tile.y0 : tile.y1]))
+            found.extend(ln for ln in shifted if keep_in_tile(ln, tile))
+        return merge_lines(found)
+
+    def _read_one(self, bgr: np.ndarray) -> list[TextLine]:
+        with self._lock:
+            out = self._engine(bgr)
+        boxes = getattr(out, "boxes", None)
+        if boxes is None:
+            return []
+        lines = []
+        for box, raw, score in zip(boxes, out.txts, out.scores, strict=False):
+            text = str(raw).strip()
+            if not text or float(score) < MIN_SCORE:
+                continue
+            poly = tuple((float(x), float(y)) for x, y in np.asarray(box).tolist())
+            lines.append(TextLine(poly, text, float(score), _is_vertical(poly, text)))
+        return lines
+
+
+def _is_vertical(poly: Sequence[tuple[float, float]], text: str) -> bool:
+    """A column: much taller than wide with several glyphs (the recogniser rotated it)."""
+    xs = [p[0] for p in poly]
+    ys = [p[1] for p in poly]
+    w, h = max(xs) - min(xs), max(ys) - min(ys)
+    return len(text) >= 2 and h >= 1.5 * w

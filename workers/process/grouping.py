@@ -1,0 +1,102 @@
+"""Lines -> blocks (one bubble or caption each) in reading order.
+
+Two lines belong to one block when they are neighbours across the reading direction (the next
+line below, or the next column to the left), overlap along it, and have about the same glyph
+size. Blocks are then ordered like a reader reads the page: rows top to bottom, and within a
+row left to right — or right to left for vertical Japanese/Chinese (manga order).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from workers.types import Block, Box, Direction, TextLine
+
+# Gap between neighbouring lines, in line heights, still read as one block.
+MAX_GAP = 0.9
+MAX_SIZE_RATIO = 1.7
+
+
+def _parent(parents: list[int], i: int) -> int:
+    while parents[i] != i:
+        parents[i] = parents[parents[i]]
+        i = parents[i]
+    return i
+
+
+def _same_block(a: TextLine, b: TextLine) -> bool:
+    if a.vertical != b.vertical:
+        return False
+    ha, hb = max(a.height, 1), max(b.height, 1)
+    if max(ha, hb) / min(ha, hb) > MAX_SIZE_RATIO:
+        return False
+    size = (ha + hb) / 2
+    ax0, ay0, ax1, ay1 = a.bbox
+    bx0, by0, bx1, by1 = b.bbox
+    if a.vertical:
+        gap = max(bx0 - ax1, ax0 - bx1)
+        along = min(ay1, by1) - max(ay0, by0)
+        shorter = min(ay1 - ay0, by1 - by0)
+    else:
+        gap = max(by0 - ay1, ay0 - by1)
+        along = min(ax1, bx1) - max(ax0, bx0)
+        shorter = min(ax1 - ax0, bx1 - bx0)
+    if gap > MAX_GAP * size:
+        return False
+    # Lines of a bubble overlap along the reading direction; for centred text short lines sit
+    # inside longer ones. Side-by-side captions do not overlap at all.
+    return along > 0.25 * shorter or (along > 0 and gap < 0.3 * size)
+
+
+def group_lines(lines: Sequence[TextLine]) -> list[list[TextLine]]:
+    parents = list(range(len(lines)))
+    for i in range(len(lines)):
+        for j in range(i + 1, len(lines)):
+            if _same_block(lines[i], lines[j]):
+                parents[_parent(parents, i)] = _parent(parents, j)
+    groups: dict[int, list[TextLine]] = {}
+    for i, line in enumerate(lines):
+        groups.setdefault(_parent(parents, i), []).append(line)
+    return list(groups.values())
+
+
+def _union(boxes: Sequence[Box]) -> Box:
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
+            max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def make_blocks(lines: Sequence[TextLine], right_to_left: bool) -> list[Block]:
+    blocks: list[Block] = []
+    for group in group_lines(lines):
+        vertical = sum(ln.vertical for ln in group) * 2 > len(group)
+        direction: Direction = "v" if vertical else "h"
+        if vertical:
+            group.sort(key=lambda ln: -ln.bbox[2])  # columns right to left
+        else:
+            group.sort(key=lambda ln: ln.bbox[1])
+        blocks.append(Block(0, _union([ln.bbox for ln in group]), group, direction))
+    ordered = reading_order(blocks, right_to_left)
+    for i, block in enumerate(ordered):
+        block.index = i
+    return ordered
+
+
+def reading_order(blocks: Sequence[Block], right_to_left: bool) -> list[Block]:
+    """Rows of blocks that overlap vertically, top to bottom; within a row by x."""
+    pending = sorted(blocks, key=lambda b: b.bbox[1])
+    rows: list[list[Block]] = []
+    row_bottom = -1
+    for block in pending:
+        _, y0, _, y1 = block.bbox
+        # A block starting above the middle of the current row's lowest block joins the row.
+        if rows and y0 < row_bottom:
+            rows[-1].append(block)
+            row_bottom = max(row_bottom, (y0 + y1) // 2)
+        else:
+            rows.append([block])
+            row_bottom = (y0 + y1) // 2
+    out: list[Block] = []
+    for row in rows:
+        row.sort(key=lambda b: -b.bbox[2] if right_to_left else b.bbox[0])
+        out.extend(row)
+    return out

@@ -1,0 +1,129 @@
+"""The colours a translation is lettered in: fill, and an outline where it is needed.
+
+The fill is taken from the source lettering: the original image's pixels under the text mask
+are split into two clusters (glyph ink, and whatever the dilated mask caught around it), and
+the cluster farthest from the erased background is the ink. A colour that does not stand out
+from the new background (WCAG contrast under 4.5:1) is replaced by black or white. Busy
+backgrounds (art showing through after inpainting) and marginal contrast get an outline in the
+opposite tone so the text stays legible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from workers.types import RGB, Box, Image, Mask
+
+BLACK: RGB = (0, 0, 0)
+WHITE: RGB = (255, 255, 255)
+MIN_CONTRAST = 4.5
+# Contrast under this (after the black/white fallback) still gets an outline.
+OUTLINE_BELOW = 7.0
+# Share of the background that differs clearly from its dominant colour: art, screentone.
+BUSY_SHARE = 0.25
+_BUSY_DISTANCE = 48.0
+_MAX_SAMPLES = 4096
+_KMEANS_ITERS = 8
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class TextStyle:
+    fg: RGB
+    outline: RGB | None
+    background: RGB
+
+
+def relative_luminance(c: RGB) -> float:
+    """WCAG 2 relative luminance of an sRGB colour."""
+    lin = []
+    for v in c:
+        s = v / 255.0
+        lin.append(s / 12.92 if s <= 0.04045 else ((s + 0.055) / 1.055) ** 2.4)
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def contrast_ratio(a: RGB, b: RGB) -> float:
+    """WCAG 2 contrast ratio, 1.0 (same) to 21.0 (black on white)."""
+    la, lb = relative_luminance(a), relative_luminance(b)
+    hi, lo = max(la, lb), min(la, lb)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def best_bw(bg: RGB) -> RGB:
+    """Black or white, whichever stands out more against `bg`."""
+    return BLACK if contrast_ratio(BLACK, bg) >= contrast_ratio(WHITE, bg) else WHITE
+
+
+def dominant_color(pixels: npt.NDArray[np.uint8]) -> RGB:
+    """The most common colour of an (N, 3) pixel array, robust to noise and JPEG artefacts:
+    the mean of the fullest bin of a 16-level-per-channel histogram."""
+    if len(pixels) == 0:
+        return WHITE
+    px = _subsample(pixels)
+    q = (px >> 4).astype(np.int32)
+    keys = (q[:, 0] << 8) | (q[:, 1] << 4) | q[:, 2]
+    top = int(np.bincount(keys, minlength=4096).argmax())
+    mean = px[keys == top].mean(axis=0)
+    return _rgb(mean)
+
+
+def text_style(original: Image, inpainted: Image, mask: Mask, box: Box) -> TextStyle:
+    """Fill and outline colours for a block lettered into `box`."""
+    x0, y0, x1, y1 = box
+    bg_px = inpainted[y0:y1, x0:x1].reshape(-1, 3)
+    bg = dominant_color(bg_px)
+    glyph_px = original[y0:y1, x0:x1][mask[y0:y1, x0:x1] > 0]
+    fg = ink_color(glyph_px, bg) if len(glyph_px) >= 8 else best_bw(bg)
+    if contrast_ratio(fg, bg) < MIN_CONTRAST:
+        fg = best_bw(bg)
+    outline: RGB | None = None
+    if contrast_ratio(fg, bg) < OUTLINE_BELOW or busy_share(bg_px, bg) > BUSY_SHARE:
+        outline = WHITE if relative_luminance(fg) < 0.5 else BLACK
+    return TextStyle(fg, outline, bg)
+
+
+def ink_color(pixels: npt.NDArray[np.uint8], background: RGB) -> RGB:
+    """Two-means over the glyph pixels; the centre farthest from `background` is the ink."""
+    px = _subsample(pixels).astype(np.float64)
+    bg = np.asarray(background, dtype=np.float64)
+    # Seeded with the background and the pixel farthest from it, so the result is
+    # deterministic and the two clusters start on opposite sides.
+    far = px[int(((px - bg) ** 2).sum(axis=1).argmax())]
+    centers = np.stack([bg, far])
+    for _ in range(_KMEANS_ITERS):
+        d = ((px[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
+        labels = d.argmin(axis=1)
+        new = centers.copy()
+        for k in (0, 1):
+            members = px[labels == k]
+            if len(members):
+                new[k] = members.mean(axis=0)
+        if np.allclose(new, centers, atol=0.5):
+            break
+        centers = new
+    dist = ((centers - bg) ** 2).sum(axis=1)
+    return _rgb(centers[int(dist.argmax())])
+
+
+def busy_share(pixels: npt.NDArray[np.uint8], background: RGB) -> float:
+    """Share of `pixels` clearly unlike the background colour."""
+    if len(pixels) == 0:
+        return 0.0
+    px = _subsample(pixels).astype(np.float64)
+    d = np.sqrt(((px - np.asarray(background, dtype=np.float64)) ** 2).sum(axis=1))
+    return float((d > _BUSY_DISTANCE).mean())
+
+
+def _subsample(pixels: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    step = max(1, len(pixels) // _MAX_SAMPLES)
+    return pixels[::step]
+
+
+def _rgb(v: FloatArray) -> RGB:
+    r, g, b = (int(round(float(c))) for c in np.clip(v, 0, 255))
+    return (r, g, b)
