@@ -66,6 +66,13 @@ class Block:
             return 0.0
         return float(np.median([line.height for line in self.lines]))
 
+    def region(self, width: int, height: int) -> Box:
+        """The box plus half a line of margin: where this block's mask and its background
+        can be, clipped to a page of the given size."""
+        pad = max(4, round(self.line_height * 0.5))
+        x0, y0, x1, y1 = self.bbox
+        return (max(0, x0 - pad), max(0, y0 - pad), min(width, x1 + pad), min(height, y1 + pad))
+
 
 def _is_cjk_text(lines: list[TextLine]) -> bool:
     text = "".join(line.text for line in lines)

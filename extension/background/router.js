@@ -9,7 +9,6 @@ export class Router {
   constructor(store, socket) {
     this.store = store;
     this.socket = socket;
-    this.resyncs = new Map();
   }
 
   async onServerMessage(msg) {
@@ -20,7 +19,6 @@ export class Router {
     }
     const job = msg.job_id ? this.store.get(msg.job_id) : null;
     if (!job || !this.store.advance(job, msg.seq)) return;
-    this.resyncs.delete(msg.job_id);
     this.store.saveSoon();
     const imageId = msg.image_id;
     if (msg.type === "error" && msg.code === "fetch_failed" && imageId) {
@@ -38,17 +36,15 @@ export class Router {
     }
   }
 
-  /** Subscribes again from the last event seen; twice in a row means that point is gone. */
+  /**
+   * A client too slow to drain its buffer loses it and is told to resync; its jobs wait until
+   * it subscribes again from the last event it saw (the server replays from each job's log).
+   */
   resync(jobId) {
     const ids = jobId ? [jobId] : this.store.all().map(([id]) => id);
     for (const id of ids) {
       const job = this.store.get(id);
-      if (!job) continue;
-      const count = (this.resyncs.get(id) ?? 0) + 1;
-      this.resyncs.set(id, count);
-      // A replay from the start is harmless: the page ignores states it has already shown.
-      if (count > 1) job.lastSeq = 0;
-      this.socket.send({ type: "subscribe", job_id: id, last_seq: job.lastSeq });
+      if (job) this.socket.send({ type: "subscribe", job_id: id, last_seq: job.lastSeq });
     }
   }
 

@@ -1,3 +1,4 @@
+import { ext } from "../shared/api.js";
 import { websocketUrl } from "../shared/http.js";
 
 // One WebSocket per browser to the itp server. Browsers cannot put an Authorization header on a
@@ -8,6 +9,11 @@ const BACKOFF_MIN_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
 // Close codes a server uses for a refused token; retrying fast would only repeat the refusal.
 const AUTH_CLOSE_CODES = new Set([1008, 4001, 4003, 4401, 4403]);
+// Traffic on the socket also keeps Chrome from stopping the worker mid-job (Chrome 116+).
+const PING_MS = 20_000;
+// The server's session for this browser, kept across worker restarts so a new worker resumes
+// it instead of leaving an orphan behind on the server.
+const SESSION_KEY = "itpSession";
 
 export class Socket {
   /**
@@ -25,6 +31,7 @@ export class Socket {
     this.attempt = 0;
     this.retryTimer = null;
     this.generation = 0;
+    this.pingTimer = null;
   }
 
   /** Connects unless a connection is open or under way. */
@@ -74,14 +81,18 @@ export class Socket {
       return;
     }
     this.status = "connecting";
+    const session = await this.savedSession();
     const ws = new WebSocket(websocketUrl(settings));
     this.ws = ws;
     ws.onopen = () => {
       if (generation !== this.generation) return;
       this.status = "open";
       this.lastError = "";
-      ws.send(JSON.stringify({ type: "hello", token: settings.token }));
+      const hello = { type: "hello", token: settings.token };
+      if (session) hello.session = session;
+      ws.send(JSON.stringify(hello));
       this.hooks.onOpen((msg) => this.send(msg));
+      this.startPings(ws, generation);
     };
     ws.onmessage = (e) => {
       if (generation !== this.generation) return;
@@ -92,6 +103,9 @@ export class Socket {
         msg = JSON.parse(e.data);
       } catch {
         return;
+      }
+      if (msg?.type === "hello" && typeof msg.session === "string") {
+        ext.storage.session.set({ [SESSION_KEY]: msg.session }).catch(() => {});
       }
       if (msg && typeof msg === "object") this.hooks.onMessage(msg);
     };
@@ -109,7 +123,27 @@ export class Socket {
     ws.onerror = () => {};
   }
 
+  async savedSession() {
+    try {
+      return (await ext.storage.session.get(SESSION_KEY))[SESSION_KEY] ?? "";
+    } catch {
+      return "";
+    }
+  }
+
+  startPings(ws, generation) {
+    clearInterval(this.pingTimer);
+    this.pingTimer = setInterval(() => {
+      if (generation !== this.generation || !this.hooks.wanted()) {
+        clearInterval(this.pingTimer);
+        return;
+      }
+      this.send({ type: "ping" });
+    }, PING_MS);
+  }
+
   fail(reason, status = "offline") {
+    clearInterval(this.pingTimer);
     this.ws = null;
     this.status = status;
     this.lastError = reason;

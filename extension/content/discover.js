@@ -45,8 +45,8 @@
 
   const isPlaceholder = (url) => !url || /^(data|blob|about):/i.test(url);
 
-  /** The URL an <img> shows, or will show once its lazy loader runs; "" when none. */
-  function imageUrl(img) {
+  /** The URL a lazy loader holds for an <img>; "" when it has none. */
+  function lazyUrl(img) {
     for (const name of LAZY_ATTRS) {
       const value = img.getAttribute(name);
       if (value && !isPlaceholder(value)) {
@@ -61,6 +61,13 @@
         if (url) return url;
       }
     }
+    return "";
+  }
+
+  /** The URL an <img> shows, or will show once its lazy loader runs; "" when none. */
+  function imageUrl(img) {
+    const lazy = lazyUrl(img);
+    if (lazy) return lazy;
     const current = img.currentSrc || img.getAttribute("src") || "";
     if (!isPlaceholder(current)) return absolute(current);
     const srcset = img.getAttribute("srcset");
@@ -142,5 +149,5 @@
     return keyed.map((k) => k.item);
   }
 
-  itp.discover = { scan, imageUrl, readingOrder, absolute };
+  itp.discover = { scan, imageUrl, lazyUrl, readingOrder, absolute };
 })();

@@ -18,10 +18,7 @@ def apply_fills(image: Image, layout: PageLayout) -> Image:
     for block in layout.blocks:
         if block.erase != "fill":
             continue
-        pad = max(4, round(block.line_height * 0.5))
-        x0, y0, x1, y1 = block.bbox
-        x0, y0 = max(0, x0 - pad), max(0, y0 - pad)
-        x1, y1 = min(width, x1 + pad), min(height, y1 + pad)
+        x0, y0, x1, y1 = block.region(width, height)
         sel = layout.mask[y0:y1, x0:x1] > 0
         out[y0:y1, x0:x1][sel] = np.array(block.background, np.uint8)
     return out

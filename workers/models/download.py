@@ -7,7 +7,8 @@ on the way, and renamed into place only when its sha256 matches the manifest, so
 concurrent download never leaves a half-written file under the real name.
 
 Hashing 200 MB takes about a second, so a verified file gets a small stamp beside it
-(`.<filename>.verified`: sha256, size, mtime); a later start re-hashes only if the file changed.
+(`.<filename>.verified`: sha256, size, mtime, inode); a later start re-hashes only if the file
+changed. `itp models verify` always re-hashes.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def _stamp_path(path: Path) -> Path:
 
 def _stamp(path: Path) -> dict[str, object]:
     st = path.stat()
-    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "inode": st.st_ino}
 
 
 def verify_file(entry: ModelEntry, path: Path, *, use_stamp: bool = True) -> bool:

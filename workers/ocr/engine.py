@@ -75,11 +75,16 @@ class OcrEngine:
         lines = []
         for box, raw, score in zip(boxes, out.txts, out.scores, strict=False):
             text = str(raw).strip()
-            if not text or float(score) < MIN_SCORE:
+            if not text or float(score) < MIN_SCORE or _is_noise(text):
                 continue
             poly = tuple((float(x), float(y)) for x, y in np.asarray(box).tolist())
             lines.append(TextLine(poly, text, float(score), _is_vertical(poly, text)))
         return lines
+
+
+def _is_noise(text: str) -> bool:
+    """A lone comma or dot read off screentone. (CJK ellipses and ！？ are real bubbles.)"""
+    return all(ch.isascii() and not ch.isalnum() for ch in text)
 
 
 def _is_vertical(poly: Sequence[tuple[float, float]], text: str) -> bool:

@@ -192,11 +192,14 @@ class EmbeddedPipeline:
         settings = work.task.settings
         original, erased, layout = work.image, work.erased, work.layout
         translations = work.translations
+        started = time.perf_counter()
         if settings.translator.name == "none" or not layout.blocks:
             final, blocks = erased, stages.unrendered(layout)
         else:
             final, blocks = await self._in("render", lambda: stages.render(
                 original, erased, layout, translations, settings.target, self.models.font))
+        # Timed here, not by the stage loop: the result (with its timings) leaves right now.
+        work.timings["render"] = time.perf_counter() - started
         self._finish(work, final, blocks)
 
     # -- plumbing --------------------------------------------------------------------------

@@ -41,7 +41,8 @@ class Models:
         if self.settings.translator.name not in ("", "none"):
             from workers.render.fonts import find_font
 
-            self.font = find_font(self.settings.target, self.settings.font)
+            # Fails here, before any work, when no font covers the target script.
+            find_font(self.settings.target, override=self.settings.font)
 
     @property
     def ocr(self) -> OcrEngine:

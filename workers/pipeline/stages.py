@@ -6,6 +6,7 @@ No I/O and no queues here; the embedded pipeline and the Redis workers call thes
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from workers.config import Limits
@@ -51,9 +52,38 @@ def inpaint(filled: Image, crops: Sequence[Crop], inpainter: Inpainter) -> Image
 
 def render(original: Image, erased: Image, layout: PageLayout, translations: Sequence[str],
            target: str, font: Path | None) -> tuple[Image, list[RenderedBlock]]:
+    """Letter the translations in. A block whose "translation" is its source text (a page
+    already in the target language, a name, a sound effect kept as is) gets its original
+    pixels back instead: the artist's lettering beats ours."""
     from workers.render.render import render_page
 
-    return render_page(original, erased, layout, translations, target, font)
+    keep = [_same_text(b.source_text, t) for b, t in zip(layout.blocks, translations,
+                                                          strict=True)]
+    if any(keep):
+        erased = restore_blocks(original, erased, layout, keep)
+    to_draw = ["" if k else t for k, t in zip(keep, translations, strict=True)]
+    image, blocks = render_page(original, erased, layout, to_draw, target, font)
+    return image, [replace(b, translation=b.source_text) if k else b
+                   for b, k in zip(blocks, keep, strict=True)]
+
+
+def _same_text(source: str, translation: str) -> bool:
+    def norm(text: str) -> str:
+        return "".join(ch for ch in text.casefold() if ch.isalnum())
+    return bool(norm(source)) and norm(source) == norm(translation)
+
+
+def restore_blocks(original: Image, erased: Image, layout: PageLayout,
+                   keep: Sequence[bool]) -> Image:
+    out = erased.copy()
+    height, width = layout.mask.shape
+    for block, restore in zip(layout.blocks, keep, strict=True):
+        if not restore:
+            continue
+        x0, y0, x1, y1 = block.region(width, height)
+        sel = layout.mask[y0:y1, x0:x1] > 0
+        out[y0:y1, x0:x1][sel] = original[y0:y1, x0:x1][sel]
+    return out
 
 
 def unrendered(layout: PageLayout) -> list[RenderedBlock]:

@@ -18,10 +18,7 @@ FLAT_SHARE = 0.93
 
 def classify_block(image: Image, mask: Mask, block: Block) -> tuple[EraseKind, RGB]:
     height, width = mask.shape
-    pad = max(4, round(block.line_height * 0.5))
-    x0, y0, x1, y1 = block.bbox
-    x0, y0 = max(0, x0 - pad), max(0, y0 - pad)
-    x1, y1 = min(width, x1 + pad), min(height, y1 + pad)
+    x0, y0, x1, y1 = block.region(width, height)
     region = image[y0:y1, x0:x1]
     around = region[mask[y0:y1, x0:x1] == 0]
     if len(around) < 16:

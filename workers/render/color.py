@@ -11,6 +11,7 @@ opposite tone so the text stays legible.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -27,8 +28,7 @@ BUSY_SHARE = 0.25
 _BUSY_DISTANCE = 48.0
 _MAX_SAMPLES = 4096
 _KMEANS_ITERS = 8
-
-FloatArray = npt.NDArray[np.float64]
+_KMEANS_SAMPLES = 1536
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,10 +72,14 @@ def dominant_color(pixels: npt.NDArray[np.uint8]) -> RGB:
     return _rgb(mean)
 
 
-def text_style(original: Image, inpainted: Image, mask: Mask, box: Box) -> TextStyle:
-    """Fill and outline colours for a block lettered into `box`."""
+def text_style(
+    original: Image, inpainted: Image, mask: Mask, box: Box, fit_box: Box | None = None
+) -> TextStyle:
+    """Fill and outline colours for the block whose source text is in `box`, lettered into
+    `fit_box` (default: `box`)."""
     x0, y0, x1, y1 = box
-    bg_px = inpainted[y0:y1, x0:x1].reshape(-1, 3)
+    fx0, fy0, fx1, fy1 = fit_box or box
+    bg_px = inpainted[fy0:fy1, fx0:fx1].reshape(-1, 3)
     bg = dominant_color(bg_px)
     glyph_px = original[y0:y1, x0:x1][mask[y0:y1, x0:x1] > 0]
     fg = ink_color(glyph_px, bg) if len(glyph_px) >= 8 else best_bw(bg)
@@ -89,25 +93,23 @@ def text_style(original: Image, inpainted: Image, mask: Mask, box: Box) -> TextS
 
 def ink_color(pixels: npt.NDArray[np.uint8], background: RGB) -> RGB:
     """Two-means over the glyph pixels; the centre farthest from `background` is the ink."""
-    px = _subsample(pixels).astype(np.float64)
-    bg = np.asarray(background, dtype=np.float64)
+    px = _subsample(pixels, _KMEANS_SAMPLES).astype(np.float32)
+    bg = np.asarray(background, dtype=np.float32)
     # Seeded with the background and the pixel farthest from it, so the result is
     # deterministic and the two clusters start on opposite sides.
     far = px[int(((px - bg) ** 2).sum(axis=1).argmax())]
-    centers = np.stack([bg, far])
+    c0, c1 = bg, far
     for _ in range(_KMEANS_ITERS):
-        d = ((px[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
-        labels = d.argmin(axis=1)
-        new = centers.copy()
-        for k in (0, 1):
-            members = px[labels == k]
-            if len(members):
-                new[k] = members.mean(axis=0)
-        if np.allclose(new, centers, atol=0.5):
+        second = ((px - c1) ** 2).sum(axis=1) < ((px - c0) ** 2).sum(axis=1)
+        n1 = int(second.sum())
+        n0 = len(px) - n1
+        new0 = px[~second].mean(axis=0) if n0 else c0
+        new1 = px[second].mean(axis=0) if n1 else c1
+        if np.abs(new0 - c0).max() < 0.5 and np.abs(new1 - c1).max() < 0.5:
             break
-        centers = new
-    dist = ((centers - bg) ** 2).sum(axis=1)
-    return _rgb(centers[int(dist.argmax())])
+        c0, c1 = new0, new1
+    d0, d1 = float(((c0 - bg) ** 2).sum()), float(((c1 - bg) ** 2).sum())
+    return _rgb(c1 if d1 >= d0 else c0)
 
 
 def busy_share(pixels: npt.NDArray[np.uint8], background: RGB) -> float:
@@ -119,11 +121,11 @@ def busy_share(pixels: npt.NDArray[np.uint8], background: RGB) -> float:
     return float((d > _BUSY_DISTANCE).mean())
 
 
-def _subsample(pixels: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
-    step = max(1, len(pixels) // _MAX_SAMPLES)
+def _subsample(pixels: npt.NDArray[np.uint8], limit: int = _MAX_SAMPLES) -> npt.NDArray[np.uint8]:
+    step = max(1, len(pixels) // limit)
     return pixels[::step]
 
 
-def _rgb(v: FloatArray) -> RGB:
-    r, g, b = (int(round(float(c))) for c in np.clip(v, 0, 255))
+def _rgb(v: npt.NDArray[np.floating[Any]]) -> RGB:
+    r, g, b = (round(float(c)) for c in np.clip(v, 0, 255))
     return (r, g, b)

@@ -65,7 +65,12 @@ def fontconfig_faces(fc_lang: str) -> tuple[FontFace, ...]:
         return ()
     try:
         proc = subprocess.run(
-            [fc_list, f":lang={fc_lang}", "--format", "%{file}|%{index}|%{family[0]}|%{style[0]}\n"],
+            [
+                fc_list,
+                f":lang={fc_lang}",
+                "--format",
+                "%{file}|%{index}|%{family[0]}|%{style[0]}\n",
+            ],
             capture_output=True,
             text=True,
             timeout=_FC_TIMEOUT_S,

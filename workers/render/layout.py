@@ -13,6 +13,8 @@ import math
 import threading
 from dataclasses import dataclass
 
+from PIL import ImageFont
+
 from workers.render.fontdb import FontFace
 from workers.render.fonts import load_font
 from workers.render.scripts import CHAR_WRAPPED, base_lang
@@ -69,9 +71,16 @@ class _RefWidths:
     """Token advance widths at REF_SIZE for one face, shared by all sizes."""
 
     def __init__(self, face: FontFace) -> None:
-        self.font = load_font(face, REF_SIZE)
+        # Its own font object, used only under `lock`: shared by every thread.
+        self.font = ImageFont.truetype(str(face.path), REF_SIZE, index=face.index)
         self.widths: dict[str, float] = {}
         self.lock = threading.Lock()
+
+    def ink_extent(self, text: str) -> tuple[float, float]:
+        """Ink above and below the baseline for `text` at the reference size."""
+        with self.lock:
+            _x0, top, _x1, bottom = self.font.getbbox(text or "x", anchor="ls")
+        return max(0.0, -float(top)), max(0.0, float(bottom))
 
     def __call__(self, text: str) -> float:
         w = self.widths.get(text)
@@ -120,28 +129,28 @@ def fit_text(
     tokens = tokenize(text, by_chars)
     spacing = LINE_SPACING_CJK if by_chars else LINE_SPACING
     measure = _ref_widths(face)
-    ink = "".join(t.text for t in tokens)
-    # Ink above/below the baseline of this text's glyphs at the reference size.
-    _x0, top, _x1, bottom = measure.font.getbbox(ink or "x", anchor="ls")
-    asc_ref, desc_ref = max(0.0, -float(top)), max(0.0, float(bottom))
+    asc_ref, desc_ref = measure.ink_extent("".join(t.text for t in tokens))
 
-    def estimate(size: int) -> tuple[bool, int]:
+    def fits(size: int, allow_breaks: bool) -> bool:
         stroke = stroke_width(size) if outline else 0
         avail_w = box_w - 2 * (stroke + PAD)
         avail_h = box_h - 2 * (stroke + PAD)
         if avail_w <= 0 or avail_h <= 0:
-            return False, 0
+            return False
         k = size / REF_SIZE
-        n, width_ref = widest(tokens, avail_w / k, measure)
+        n, width_ref, broke = widest(tokens, avail_w / k, measure)
         height = (n - 1) * round(size * spacing) + math.ceil((asc_ref + desc_ref) * k) + 2
-        return width_ref * k <= avail_w and height <= avail_h, n
+        return width_ref * k <= avail_w and height <= avail_h and (allow_breaks or not broke)
 
+    # Breaking a word between characters is a last resort: a smaller size that keeps every
+    # word whole wins over a larger one that splits "impossible" into "impossib" + "le".
+    allow_breaks = by_chars or not fits(min_size, False)
     lo, hi = min_size, max(min_size, max_size)
-    if not estimate(lo)[0]:
+    if not fits(lo, allow_breaks):
         return _measure(tokens, face, lo, box_w, spacing, outline, overflow=True)
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if estimate(mid)[0]:
+        if fits(mid, allow_breaks):
             lo = mid
         else:
             hi = mid - 1

@@ -160,7 +160,14 @@ SCRIPTS: dict[str, Script] = {
             "Arabic",
             "ar",
             "عربي",
-            ("Noto Sans Arabic", "Noto Naskh Arabic", "Geeza Pro", "Segoe UI", "Arial", "DejaVu Sans"),
+            (
+                "Noto Sans Arabic",
+                "Noto Naskh Arabic",
+                "Geeza Pro",
+                "Segoe UI",
+                "Arial",
+                "DejaVu Sans",
+            ),
             _NOTO_HINT,
         ),
         Script(
@@ -176,7 +183,14 @@ SCRIPTS: dict[str, Script] = {
             "Thai",
             "th",
             "ไทย",
-            ("Noto Sans Thai", "Noto Sans Thai Looped", "Leelawadee UI", "Thonburi", "Tahoma", "Loma"),
+            (
+                "Noto Sans Thai",
+                "Noto Sans Thai Looped",
+                "Leelawadee UI",
+                "Thonburi",
+                "Tahoma",
+                "Loma",
+            ),
             _NOTO_HINT,
         ),
         Script(
@@ -184,7 +198,13 @@ SCRIPTS: dict[str, Script] = {
             "Devanagari",
             "hi",
             "हिन्दी",
-            ("Noto Sans Devanagari", "Nirmala UI", "Kohinoor Devanagari", "Mangal", "Lohit Devanagari"),
+            (
+                "Noto Sans Devanagari",
+                "Nirmala UI",
+                "Kohinoor Devanagari",
+                "Mangal",
+                "Lohit Devanagari",
+            ),
             _NOTO_HINT,
         ),
     )

@@ -95,7 +95,11 @@ def wrap_balanced(tokens: Sequence[Token], max_width: float, measure: Measure) -
     lines, widths = _wrap(tokens, max_width, measure)
     if len(lines) >= 2:
         lo, hi = max(widths) / 2.0, max(widths)
-        for _ in range(8):
+        # Never narrower than the longest word that fits whole: balancing must not break words.
+        longest = max(measure(t.text) for t in tokens)
+        if longest <= max_width:
+            lo = max(lo, longest)
+        for _ in range(6):
             mid = (lo + hi) / 2.0
             trial, trial_widths = _wrap(tokens, mid, measure)
             if len(trial) <= len(lines) and max(trial_widths) <= mid:
@@ -105,10 +109,11 @@ def wrap_balanced(tokens: Sequence[Token], max_width: float, measure: Measure) -
     return [_join(line) for line in lines]
 
 
-def widest(tokens: Sequence[Token], max_width: float, measure: Measure) -> tuple[int, float]:
-    """Number of lines and widest line width (in `measure` units) that `wrap` would give."""
-    _lines, widths = _wrap(tokens, max_width, measure)
-    return len(widths), max(widths, default=0.0)
+def widest(tokens: Sequence[Token], max_width: float, measure: Measure) -> tuple[int, float, bool]:
+    """Number of lines, widest line width (in `measure` units), and whether a word had to be
+    broken, for what `wrap` would give."""
+    lines, widths = _wrap(tokens, max_width, measure)
+    return len(widths), max(widths, default=0.0), sum(map(len, lines)) != len(tokens)
 
 
 def _wrap(
@@ -167,7 +172,9 @@ def _kinsoku_carry(cur: list[Token], nxt: Token) -> list[Token]:
             and not cur[len(cur) - carry].space
         ):
             carry += 1
-    while carry < min(_MAX_CARRY, len(cur) - 1) and cur[len(cur) - 1 - carry].text[-1] in NO_LINE_END:
+    while (
+        carry < min(_MAX_CARRY, len(cur) - 1) and cur[len(cur) - 1 - carry].text[-1] in NO_LINE_END
+    ):
         carry += 1
     carry = min(carry, len(cur) - 1)
     return cur[len(cur) - carry :] if carry > 0 else []

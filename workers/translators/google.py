@@ -1,7 +1,9 @@
 """`google`: Google Cloud Translation, Basic edition (v2), with an API key.
 
-`POST {url}/language/translate/v2?key=KEY` with JSON `{"q": [texts], "target", "source"?,
-"format": "text", "model"?}` answers `{"data": {"translations": [{"translatedText"}]}}`.
+`POST {url}/language/translate/v2` with JSON `{"q": [texts], "target", "source"?,
+"format": "text", "model"?}` answers `{"data": {"translations": [{"translatedText"}]}}`. The key
+goes in the `X-goog-api-key` header, which Google APIs accept in place of `?key=`: a URL gets
+logged (httpx logs every request URL at INFO), a header does not.
 `format: text` matters: the default (html) would return `&#39;` for every apostrophe. Up to 128
 texts per request, so a page is one request. `--translator-model` may be `nmt` or `base`.
 """
@@ -38,7 +40,11 @@ class GoogleTranslator(ApiTranslator):
         super().__init__(ctx)
         if not ctx.settings.api_key:
             raise TranslatorNotConfigured(f"google needs an API key: {AUTH_HINT}")
-        self.make_http(auth_hint=AUTH_HINT, classify=_classify)
+        self.make_http(
+            auth_hint=AUTH_HINT,
+            classify=_classify,
+            headers={"X-goog-api-key": ctx.settings.api_key},
+        )
 
     async def _translate_texts(
         self, request: TranslationRequest, texts: list[str], hints: list[int]
@@ -56,7 +62,6 @@ class GoogleTranslator(ApiTranslator):
             data = await self.http.post_json(
                 f"{self.base_url}/language/translate/v2",
                 json_body=body,
-                params={"key": self.settings.api_key},
             )
             inner = data.get("data") if isinstance(data, dict) else None
             items = inner.get("translations") if isinstance(inner, dict) else None

@@ -143,7 +143,7 @@ class HttpClient:
     ) -> Any:
         """POST a JSON body and return the decoded JSON answer, retrying what is worth it."""
         try:
-            origin = httpx.URL(url).copy_with(query=None, fragment=None)
+            origin = httpx.URL(url).copy_with(query=None, fragment=None, userinfo=b"")
         except httpx.InvalidURL:
             raise TranslatorNotConfigured(
                 f"{self.service}: invalid URL {url!r}; fix --translator-url / ITP_TRANSLATOR_URL"
@@ -165,7 +165,10 @@ class HttpClient:
             except httpx.TimeoutException:
                 last = f"no answer within {self.policy.timeout_s:g} s"
             except httpx.TransportError as e:
-                last = f"connection failed ({type(e).__name__})"
+                last = (
+                    f"connection failed ({type(e).__name__}); is the service running at that "
+                    "address? (--translator-url / ITP_TRANSLATOR_URL)"
+                )
             else:
                 self._check(response)
                 if response.status_code not in RETRY_STATUSES:

@@ -33,7 +33,7 @@ BACKENDS: dict[str, Backend] = {
     "none": Backend("workers.translators.none", "erase only, letter nothing", network=False),
     "deterministic": Backend(
         "workers.translators.deterministic",
-        "offline placeholder text (tests, bench)",
+        "offline placeholder text for tests and benchmarks",
         network=False,
     ),
     "libretranslate": Backend(
@@ -42,7 +42,7 @@ BACKENDS: dict[str, Backend] = {
     ),
     "openai": Backend(
         "workers.translators.openai",
-        "OpenAI or any OpenAI-compatible server (Ollama, llama.cpp, vLLM...): "
+        "OpenAI or an OpenAI-compatible server such as Ollama or llama.cpp: "
         "OPENAI_API_KEY, or --translator-url / ITP_TRANSLATOR_URL for a local server",
     ),
     "deepl": Backend("workers.translators.deepl", "DeepL: DEEPL_AUTH_KEY"),

@@ -54,7 +54,7 @@ class _Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def file_server() -> Iterator[FileServer]:
     server = FileServer()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield server

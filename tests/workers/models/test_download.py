@@ -141,5 +141,8 @@ def test_a_changed_file_is_hashed_again(tmp_path: Path) -> None:
     path.write_bytes(PAYLOAD)
     assert verify_file(entry, path)
     path.write_bytes(PAYLOAD[:-1] + b"\0")
+    # Same size; a clock tick coarser than the two writes must not hide the change.
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
     assert not verify_file(entry, path)
     assert not verify_file(entry, tmp_path / "absent")

@@ -79,7 +79,9 @@ def _answer(path: str, body: Any, content: str | None) -> Any:
         }
     if path == "/language/translate/v2":
         return {
-            "data": {"translations": [{"translatedText": f"{body['target']}:{q}"} for q in body["q"]]}
+            "data": {
+                "translations": [{"translatedText": f"{body['target']}:{q}"} for q in body["q"]]
+            }
         }
     if path == "/nmt/v1/translation":
         return {
@@ -98,10 +100,13 @@ class FakeApi:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.release = threading.Event()
+        self.generation = 0
         self.reset()
 
     def reset(self) -> None:
         with self._lock:
+            # Handlers of an earlier test that still hang see the change and stop counting.
+            self.generation += 1
             self.script: list[Reply] = []
             self.requests: list[Seen] = []
             self.delay_s = 0.0
@@ -121,20 +126,26 @@ class FakeApi:
         body = json.loads(raw) if raw else None
         seen = Seen(request.url.path, dict(request.headers), dict(request.query_params), body)
         with self._lock:
+            generation = self.generation
             self.requests.append(seen)
             reply = self.script.pop(0) if self.script else Reply()
             self.inflight += 1
             self.max_inflight = max(self.max_inflight, self.inflight)
         try:
-            return await self._respond(seen, reply)
+            return await self._respond(seen, reply, generation)
         finally:
             with self._lock:
-                self.inflight -= 1
+                if generation == self.generation:
+                    self.inflight -= 1
 
-    async def _respond(self, seen: Seen, reply: Reply) -> Response:
+    async def _respond(self, seen: Seen, reply: Reply, generation: int) -> Response:
         if reply.hang:
             deadline = time.monotonic() + 10
-            while not self.release.is_set() and time.monotonic() < deadline:
+            while (
+                not self.release.is_set()
+                and generation == self.generation
+                and time.monotonic() < deadline
+            ):
                 await asyncio.sleep(0.01)
             return Response(status_code=504)
         if self.delay_s:

@@ -93,7 +93,7 @@ CASES = [
         prefix="en",
         settings=lambda url: _settings("google", url, api_key="g-secret-key"),
         texts_of=lambda s: list(s.body["q"]),
-        authorised=lambda s: s.query.get("key") == "g-secret-key",
+        authorised=lambda s: s.headers.get("x-goog-api-key") == "g-secret-key" and not s.query,
         bad_credentials=Reply(
             400,
             body={
@@ -113,9 +113,7 @@ cases = pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 
 
 def page(*texts: str, job: str = "", index: int = 0) -> TranslationRequest:
-    return TranslationRequest(
-        texts=texts, source="ja", target="en", job_id=job, page_index=index
-    )
+    return TranslationRequest(texts=texts, source="ja", target="en", job_id=job, page_index=index)
 
 
 async def run(translator: Translator, request: TranslationRequest) -> list[str]:

@@ -32,7 +32,12 @@ async def test_deepl_language_codes_and_options(fake: FakeApi, url: str) -> None
     await t.translate(TranslationRequest(texts=("hi",), source="auto", target="zh-TW"))
     await t.aclose()
     first, second = (s.body for s in fake.requests)
-    assert first == {"text": ["你好"], "target_lang": "EN-US", "source_lang": "ZH", "formality": "less"}
+    assert first == {
+        "text": ["你好"],
+        "target_lang": "EN-US",
+        "source_lang": "ZH",
+        "formality": "less",
+    }
     assert "source_lang" not in second and second["target_lang"] == "ZH-HANT"
 
 
@@ -62,7 +67,7 @@ async def test_google_sends_plain_text_format_and_region_codes(fake: FakeApi, ur
     first, second = (s.body for s in fake.requests)
     assert first == {"q": ["안녕"], "target": "zh-CN", "format": "text", "source": "ko"}
     assert "source" not in second
-    assert all(s.query == {"key": "gk"} for s in fake.requests)
+    assert all(s.headers["x-goog-api-key"] == "gk" and not s.query for s in fake.requests)
 
 
 async def test_papago_limits_concurrency(fake: FakeApi, url: str) -> None:
@@ -78,7 +83,9 @@ async def test_papago_limits_concurrency(fake: FakeApi, url: str) -> None:
 
 
 async def test_papago_key_as_id_and_secret_and_honorific(fake: FakeApi, url: str) -> None:
-    t = create_translator(quick("papago", url, api_key="the-id:the-secret", extra=(("honorific", "true"),)))
+    t = create_translator(
+        quick("papago", url, api_key="the-id:the-secret", extra=(("honorific", "true"),))
+    )
     await t.translate(TranslationRequest(texts=("hello",), source="auto", target="ko"))
     await t.aclose()
     (seen,) = fake.requests

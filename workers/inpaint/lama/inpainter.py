@@ -158,17 +158,22 @@ class LamaInpainter:
     def inpaint(self, items: Sequence[InpaintItem]) -> list[Image]:
         for i, item in enumerate(items):
             _check_item(i, item)
-        padded = [padded_shape(*item.image.shape[:2]) for item in items]
+        results: list[Image] = [item.image.copy() for item in items]
+        # Crops with nothing to fill need no model time.
+        todo = [i for i, item in enumerate(items) if (item.mask > 127).any()]
+        if not todo:
+            return results
+        padded = [padded_shape(*items[i].image.shape[:2]) for i in todo]
         budget = self._max_batch_pixels or pixel_budget(self.device, self.dtype)
-        results: list[Image | None] = [None] * len(items)
         for batch in plan_batches(padded, budget, self.max_batch):
             shape = padded[batch[0]]
-            pairs = [pad_item(items[i].image, items[i].mask, shape) for i in batch]
+            chosen = [items[todo[j]] for j in batch]
+            pairs = [pad_item(item.image, item.mask, shape) for item in chosen]
             outputs = self._run_adaptive([p[0] for p in pairs], [p[1] for p in pairs])
-            for i, out in zip(batch, outputs, strict=True):
-                h, w = items[i].image.shape[:2]
-                results[i] = paste_masked(items[i].image, out[:h, :w], items[i].mask)
-        return [r for r in results if r is not None]
+            for j, item, out in zip(batch, chosen, outputs, strict=True):
+                h, w = item.image.shape[:2]
+                results[todo[j]] = paste_masked(item.image, out[:h, :w], item.mask)
+        return results
 
     def _run_adaptive(self, images: list[Image], masks: list[Mask]) -> list[Image]:
         """Run in sub-batches, halving on CUDA OOM; a lone item that does not fit goes to

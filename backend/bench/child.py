@@ -1,0 +1,84 @@
+"""One benchmark measurement, in a process of its own so that its peak memory and warm
+caches are its own. Reads a JSON spec on stdin, prints a JSON result on stdout."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import resource
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from backend.bench.naive import run_naive
+from backend.bench.workload import workload
+from workers.config import Settings, TranslatorSettings
+from workers.pipeline.api import ImageTask, PipelineEvent
+from workers.pipeline.embedded import EmbeddedPipeline
+
+
+def settings_from(spec: dict[str, Any]) -> Settings:
+    return Settings(
+        source=spec.get("source", "auto"), target=spec.get("target", "en"),
+        translator=TranslatorSettings(name="deterministic", latency_s=spec["latency_s"]),
+        inpainter=spec["inpainter"], lama_random_weights=spec["lama_random_weights"],
+        lama_weights=Path(spec["lama_weights"]) if spec.get("lama_weights") else None,
+        device=spec.get("device", "cpu"), threads=spec.get("threads", 0),
+    )
+
+
+async def measure(spec: dict[str, Any]) -> dict[str, Any]:
+    images = workload(spec.get("images"), spec["n"])
+    settings = settings_from(spec)
+    events: asyncio.Queue[PipelineEvent] = asyncio.Queue()
+    pipeline = EmbeddedPipeline(settings, events.put_nowait)
+    t0 = time.perf_counter()
+    await pipeline.start()
+    startup = time.perf_counter() - t0
+    pipeline.models.translator(settings)
+    done_at: list[float] = []
+    errors: list[str] = []
+    busy: dict[str, float]
+    start = time.perf_counter()
+    if spec["mode"] == "naive":
+        busy = {}
+        await run_naive(images, settings, pipeline.models,
+                        lambda _: done_at.append(time.perf_counter() - start), busy)
+    else:
+        for i, (name, data) in enumerate(images):
+            pipeline.submit(ImageTask(f"img{i}", "bench", data, settings, i, name))
+        while len(done_at) + len(errors) < len(images):
+            event = await events.get()
+            if event.kind == "done":
+                done_at.append(time.perf_counter() - start)
+            elif event.kind == "error" and event.error is not None:
+                errors.append(f"{event.image_id}: {event.error.one_line()}")
+        busy = dict(pipeline.busy)
+    wall = time.perf_counter() - start
+    await pipeline.stop()
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {
+        "mode": spec["mode"],
+        "images": len(images),
+        "wall_s": round(wall, 3),
+        "s_per_image": round(wall / max(len(images), 1), 3),
+        "first_result_s": round(min(done_at), 3) if done_at else None,
+        "peak_rss_mb": round(peak_kb / 1024, 1),
+        "startup_s": round(startup, 3),
+        "stages": {k: round(v, 3) for k, v in sorted(busy.items())},
+        "utilisation": {k: round(v / wall, 3) for k, v in sorted(busy.items())},
+        "inpainter": pipeline.models.inpainter.name,
+        "errors": errors,
+        "settings": {k: v for k, v in asdict(settings).items() if k in ("inpainter", "threads")},
+    }
+
+
+def main() -> None:
+    spec = json.loads(sys.stdin.read())
+    print(json.dumps(asyncio.run(measure(spec))))
+
+
+if __name__ == "__main__":
+    main()
