@@ -128,22 +128,13 @@ def build_settings(args: argparse.Namespace, env: Mapping[str, str] | None = Non
 
 def _credentials(name: str, env: Mapping[str, str],
                  tconf: Mapping[str, Any]) -> tuple[str, tuple[tuple[str, str], ...]]:
-    """The API key and extra options for a backend, from env first, then config."""
-    from workers.translators.registry import ENV_KEYS
+    """The API key and extra options for a backend: the environment (the registry's table of
+    each provider's variables) over the config file."""
+    from workers.translators.registry import apply_env
 
-    api_key = str(env.get("ITP_API_KEY") or "")
-    extra: dict[str, str] = {str(k): str(v) for k, v in
-                             cast(dict[str, Any], tconf.get("options", {})).items()}
-    for var in ENV_KEYS.get(name, ()):
-        value = env.get(var, "")
-        if not value:
-            continue
-        if var == "NAVER_CLIENT_ID":
-            extra["client_id"] = value
-        elif var == "NAVER_CLIENT_SECRET":
-            extra["client_secret"] = value
-        elif not api_key:
-            api_key = value
-    if not api_key and tconf.get("api_key"):
-        api_key = str(tconf["api_key"])
-    return api_key, tuple(sorted(extra.items()))
+    options = cast(dict[str, Any], tconf.get("options", {}))
+    base = TranslatorSettings(name=name, extra=tuple((str(k), str(v)) for k, v in
+                                                      options.items()))
+    found = apply_env(base, env)
+    api_key = found.api_key or str(tconf.get("api_key") or "")
+    return api_key, tuple(sorted(found.extra))

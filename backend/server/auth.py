@@ -45,9 +45,9 @@ class AccessPolicy:
         self.hosts: set[str] = set()
         for name in names:
             self._add_host(name, port)
-        for entry in extra_hosts:
-            entry = entry.strip().lower()
-            if entry.startswith("[") and "]:" in entry or entry.count(":") == 1:
+        for raw in extra_hosts:
+            entry = raw.strip().lower()
+            if (entry.startswith("[") and "]:" in entry) or entry.count(":") == 1:
                 self.hosts.add(entry)
             else:
                 self._add_host(_bracket(entry), port)

@@ -45,9 +45,8 @@ def parse_job(body: Any, defaults: Settings, *, max_images: int,
     if len(images) > max_images:
         raise bad_request(f"at most {max_images} images per job ({len(images)} given)")
     parsed: list[tuple[str, str]] = []
-    for i, item in enumerate(images):
-        if isinstance(item, str):
-            item = {"url": item}
+    for i, raw in enumerate(images):
+        item = {"url": raw} if isinstance(raw, str) else raw
         if not isinstance(item, dict):
             raise bad_request(f"images[{i}] must be an object {{url, referer}}")
         url, referer = item.get("url"), item.get("referer", "")

@@ -63,10 +63,8 @@ async def health(request: Request) -> Response:
 async def create_job(request: Request) -> Response:
     state = _state(request)
     body = parse_json(await read_body(request, MAX_JSON_BYTES))
-    from workers.translators.registry import BACKEND_NAMES
-
     spec = parse_job(body, state.settings, max_images=state.config.max_images_per_job,
-                     translators=BACKEND_NAMES)
+                     translators=state.translators)
     refused = _admit(state)
     if refused is not None:
         return refused

@@ -169,7 +169,7 @@ class JobService:
     async def _intake(self, job: Job, image: ImageEntry, data: bytes,
                       checked: Intake | None = None) -> None:
         try:
-            intake = checked or await asyncio.to_thread(
+            intake = checked if checked is not None else await asyncio.to_thread(
                 inspect, data, job.settings.limits, self._fingerprint(job.settings))
         except ItpError as exc:
             self._fail(job, image, exc)

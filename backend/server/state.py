@@ -27,3 +27,5 @@ class AppState:
     cache: ResultCache
     metrics: Metrics
     service: JobService
+    # Translator names a job may ask for; empty = not checked here (the pipeline will).
+    translators: tuple[str, ...] = ()

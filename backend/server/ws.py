@@ -3,9 +3,10 @@
 The first message is `{"type": "hello", "token", "session"?, "last_seq"?}` (the token may come
 as an `Authorization: Bearer` header on the handshake instead); anything else, or a wrong
 token, closes the socket with 1008. The answer is `{"type": "hello", "session", "resumed",
-"seq", "version"}`. Then: `subscribe {job_id, last_seq}`, `prioritize {image_ids}`,
-`cancel {job_id}`, `ping`. Protocol errors come back as `{"type": "error", "code":
-"bad_request" | "not_found", "message"}` without `seq`; the socket stays open.
+"server_seq", "version"}`, server_seq being the latest seq stamped so far. Then: `subscribe
+{job_id, last_seq}`, `prioritize {image_ids}`, `cancel {job_id}`, `ping`. Protocol errors come
+back as `{"type": "error", "code": "bad_request" | "not_found", "message"}` without `seq`; the
+socket stays open.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -30,6 +32,15 @@ MAX_IDS = 1000
 
 class _Closed(Exception):
     pass
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """What the handshake leaves to do: a first message that was not `hello` (allowed with
+    a Bearer header), or a resumed session's `last_seq`."""
+
+    message: dict[str, Any] | None = None
+    resume_from: int | None = None
 
 
 async def ws_endpoint(websocket: WebSocket) -> None:
@@ -58,7 +69,7 @@ async def ws_endpoint(websocket: WebSocket) -> None:
 
 
 async def _handshake(websocket: WebSocket, state: AppState,
-                     conn: Connection) -> tuple[Session, dict[str, Any] | None]:
+                     conn: Connection) -> tuple[Session, _Pending]:
     """Authenticate and attach a session; returns it and a first message still to handle."""
     preauthed = bool(websocket.scope.get(AUTHENTICATED))
     try:
@@ -70,7 +81,7 @@ async def _handshake(websocket: WebSocket, state: AppState,
         if preauthed and first is not None:
             session, _ = state.hub.attach(None, conn)
             conn.offer(_hello(state, session, False))
-            return session, first
+            return session, _Pending(message=first)
         await _close(websocket, "the first message must be {type: hello, token}")
     if not preauthed:
         token = first.get("token")
@@ -85,14 +96,13 @@ async def _handshake(websocket: WebSocket, state: AppState,
     conn.offer(_hello(state, session, resumed))
     last_seq = first.get("last_seq")
     if resumed and isinstance(last_seq, int) and not isinstance(last_seq, bool):
-        # Resume every job this session followed from one point, without a subscribe each.
-        return session, {"type": "_resume", "last_seq": last_seq}
-    return session, None
+        return session, _Pending(resume_from=max(0, last_seq))
+    return session, _Pending()
 
 
 def _hello(state: AppState, session: Session, resumed: bool) -> dict[str, Any]:
     return {"type": "hello", "session": session.session_id, "resumed": resumed,
-            "seq": state.hub.seq, "version": state.version}
+            "server_seq": state.hub.seq, "version": state.version}
 
 
 async def _close(websocket: WebSocket, reason: str) -> NoReturn:
@@ -126,12 +136,18 @@ async def _send(websocket: WebSocket, conn: Connection) -> None:
 
 
 async def _receive(websocket: WebSocket, state: AppState, session: Session,
-                   pending: dict[str, Any] | None) -> None:
+                   pending: _Pending) -> None:
     conn = session.conn
     assert conn is not None
     try:
-        if pending is not None:
-            await _handle(state, session, conn, pending)
+        if pending.resume_from is not None:
+            # Resume every job this session followed from one point, without a subscribe each.
+            for job_id in list(session.subs):
+                job = state.store.job(job_id)
+                if job is not None:
+                    await state.hub.subscribe(session, job, pending.resume_from)
+        if pending.message is not None:
+            await _handle(state, session, conn, pending.message)
         while True:
             message = await _read(websocket)
             if message is None:
@@ -145,15 +161,9 @@ async def _receive(websocket: WebSocket, state: AppState, session: Session,
 async def _handle(state: AppState, session: Session, conn: Connection,
                   message: dict[str, Any]) -> None:
     kind = message.get("type")
-    if kind == "_resume":
-        for job_id in list(session.subs):
-            job = state.store.job(job_id)
-            if job is not None:
-                await state.hub.subscribe(session, job, int(message["last_seq"]))
-    elif kind == "subscribe":
-        job_id, last_seq = message.get("job_id"), message.get("last_seq", 0)
-        if last_seq is None:
-            last_seq = 0
+    if kind == "subscribe":
+        job_id = message.get("job_id")
+        last_seq = message.get("last_seq") or 0
         if not isinstance(job_id, str) or not isinstance(last_seq, int) \
                 or isinstance(last_seq, bool):
             conn.offer(_problem("bad_request", "subscribe needs job_id (str), last_seq (int)"))

@@ -20,18 +20,27 @@ const socket = new Socket({
 const router = new Router(store, socket);
 
 const KEEPALIVE_ALARM = "itp-keepalive";
+const IDLE_CLOSE_MS = 30_000;
 let keepaliveTimer = null;
+let idleTimer = null;
 
-// Chrome stops a worker after 30 s without extension activity, even with a socket open; an
-// API call every 20 s while jobs run keeps it. Should it be stopped anyway (browser policy,
-// crash), the alarm wakes a new worker, which reconnects and resumes from storage.session.
+// Chrome stops a worker after 30 s without extension activity, even with a socket open; pings
+// on the socket and an API call every 20 s while jobs run keep it. Should it be stopped anyway
+// (browser policy, crash), the alarm wakes a new worker, which reconnects and resumes from
+// storage.session. With no jobs left the socket closes and the worker may sleep.
 function keepAlive() {
   if (store.size === 0) {
     clearInterval(keepaliveTimer);
     keepaliveTimer = null;
     ext.alarms.clear(KEEPALIVE_ALARM).catch(() => {});
+    idleTimer ??= setTimeout(() => {
+      idleTimer = null;
+      if (store.size === 0) socket.shutdown();
+    }, IDLE_CLOSE_MS);
     return;
   }
+  clearTimeout(idleTimer);
+  idleTimer = null;
   socket.ensure();
   if (!keepaliveTimer) {
     keepaliveTimer = setInterval(() => {

@@ -32,12 +32,18 @@ export class Socket {
     this.retryTimer = null;
     this.generation = 0;
     this.pingTimer = null;
+    this.opening = false;
   }
 
   /** Connects unless a connection is open or under way. */
   ensure() {
-    if (this.ws || this.retryTimer) return;
-    this.connect().catch((err) => this.fail(String(err?.message ?? err)));
+    if (this.ws || this.retryTimer || this.opening) return;
+    this.opening = true;
+    this.connect()
+      .catch((err) => this.fail(String(err?.message ?? err)))
+      .finally(() => {
+        this.opening = false;
+      });
   }
 
   send(msg) {
@@ -82,6 +88,7 @@ export class Socket {
     }
     this.status = "connecting";
     const session = await this.savedSession();
+    if (generation !== this.generation) return;
     const ws = new WebSocket(websocketUrl(settings));
     this.ws = ws;
     ws.onopen = () => {

@@ -92,12 +92,12 @@
   }
 
   /** Fetches a result once per image (through the worker, which holds the token). */
-  function resultBlobUrl(imageId, resultUrl) {
+  function resultFor(imageId, resultUrl) {
     if (!results.has(imageId)) {
       const pending = send({ kind: "itp-result", result_url: resultUrl }).then((reply) => {
         if (!reply.ok) throw new Error(reply.error);
         const blob = new Blob([itp.util.base64ToBytes(reply.b64)], { type: reply.type });
-        return URL.createObjectURL(blob);
+        return { blob, url: URL.createObjectURL(blob) };
       });
       pending.catch(() => results.delete(imageId));
       results.set(imageId, pending);
@@ -109,7 +109,8 @@
     if (rec.blobUrl) return;
     const resultUrl = event.result_url ?? `v1/results/${encodeURIComponent(event.image_id)}`;
     try {
-      rec.blobUrl = await resultBlobUrl(event.image_id ?? rec.imageId, resultUrl);
+      const result = await resultFor(event.image_id ?? rec.imageId, resultUrl);
+      Object.assign(rec, { blob: result.blob, blobUrl: result.url, shownUrl: result.url });
     } catch (err) {
       records.setState(rec, "error", { error: `result: ${err.message}` });
       return;
@@ -121,6 +122,30 @@
       swap.showTranslation(rec);
       records.setState(rec, "done");
     }
+  }
+
+  function dataUrlOf(blob) {
+    return new Promise((resolve, reject) => {
+      const reader = new FileReader();
+      reader.onload = () => resolve(reader.result);
+      reader.onerror = () => reject(reader.error);
+      reader.readAsDataURL(blob);
+    });
+  }
+
+  /**
+   * The browser would not show the blob: URL (a page CSP that applies to us after all): a
+   * data: URL is often allowed where blob: is not. Failing that, the original stays.
+   */
+  async function showFailed(rec) {
+    if (rec.shownUrl === rec.blobUrl && rec.blob) {
+      rec.dataUrl = await dataUrlOf(rec.blob);
+      rec.shownUrl = rec.dataUrl;
+      if (rec.state === "done") swap.showTranslation(rec);
+      return;
+    }
+    swap.showOriginal(rec);
+    records.setState(rec, "error", { error: "this page's security policy blocks the translation" });
   }
 
   function toggleOne(rec) {
@@ -146,7 +171,7 @@
   function mutated(rec) {
     if (rec.kind === "img") {
       const src = rec.el.getAttribute("src");
-      if (src === rec.blobUrl || src === rec.pageSrc) return;
+      if (src === rec.blobUrl || src === rec.dataUrl || src === rec.pageSrc) return;
       rec.pageSrc = src;
       const srcUrl = discover.absolute(src ?? "");
       if (srcUrl && srcUrl !== rec.url && discover.lazyUrl(rec.el) !== rec.url) {
@@ -160,9 +185,17 @@
   }
 
   function replaced(rec) {
-    observe.untrack(rec);
-    records.drop(rec);
+    forget(rec, { restore: false });
     rescan([rec.el]);
+  }
+
+  function forget(rec, options) {
+    observe.untrack(rec);
+    records.drop(rec, options);
+    if (rec.blobUrl && !records.shared(rec)) {
+      URL.revokeObjectURL(rec.blobUrl);
+      results.delete(rec.imageId);
+    }
   }
 
   function start(size) {
@@ -170,15 +203,13 @@
     if (!started) {
       started = true;
       badges.init(safe(toggleOne));
+      swap.onShowFailed(safe(showFailed));
       observe.start({ rescan: safe(rescan), mutated: safe(mutated) });
       window.addEventListener("pagehide", () => send({ kind: "itp-cancel" }));
     }
     // Asked again: failed images get another try, and anything new is picked up.
     const failed = records.all().filter((rec) => rec.state === "error");
-    failed.forEach((rec) => {
-      observe.untrack(rec);
-      records.drop(rec);
-    });
+    failed.forEach((rec) => forget(rec));
     if (showOriginals) toggleAll();
     rescan([document.documentElement]);
   }
@@ -201,6 +232,8 @@
       done: count("done") + count("original"),
       errors: count("error"),
       showing: showOriginals ? "original" : "translated",
+      failures: all.filter((rec) => rec.state === "error")
+        .map((rec) => ({ url: rec.url, error: rec.error })),
     };
   }
 
@@ -208,7 +241,7 @@
     try {
       switch (msg?.kind) {
         case "itp-start": start(msg.minSize); reply({ ok: true }); return false;
-        case "itp-event": onEvent(msg.event); return false;
+        case "itp-event": onEvent(msg.event); reply({ ok: true }); return false;
         case "itp-toggle": reply({ ok: true, showing: toggleAll() }); return false;
         case "itp-status": reply({ ok: true, ...status() }); return false;
         case "itp-fetch-bytes":

@@ -10,7 +10,10 @@
   function add({ el, kind, url }) {
     const rec = {
       el, kind, url, state: "found", jobId: null, imageId: null, position: null, stage: "",
-      error: "", blobUrl: "", badge: null,
+      error: "", badge: null,
+      // The translation: its bytes, their blob: URL, a data: URL made only when a page's CSP
+      // refuses blob:, and whichever of the two is shown.
+      blob: null, blobUrl: "", dataUrl: "", shownUrl: "",
       // The page's own src attribute, to tell its changes from ours.
       pageSrc: kind === "img" ? el.getAttribute("src") : null,
     };
@@ -18,15 +21,18 @@
     return rec;
   }
 
-  function drop(rec) {
+  /** Forgets an element. `restore`: put its original back (else the page has set another). */
+  function drop(rec, { restore = true } = {}) {
     byEl.delete(rec.el);
     itp.badges.remove(rec);
-    if (rec.el.isConnected) itp.swap.showOriginal(rec);
+    if (restore) itp.swap.showOriginal(rec);
+    else itp.swap.forget(rec);
     rec.el.removeAttribute("data-itp-state");
     rec.el.removeAttribute("data-itp-image-id");
-    const shared = all().some((other) => other.blobUrl === rec.blobUrl);
-    if (rec.blobUrl && !shared) URL.revokeObjectURL(rec.blobUrl);
   }
+
+  /** Whether another element still shows this translation (its blob: URL must live on). */
+  const shared = (rec) => all().some((other) => other !== rec && other.blobUrl === rec.blobUrl);
 
   const all = () => [...byEl.values()];
   const get = (el) => byEl.get(el);
@@ -50,5 +56,5 @@
 
   const isTerminal = (rec) => TERMINAL.has(rec.state);
 
-  itp.records = { add, drop, all, get, has, matching, setState, isTerminal };
+  itp.records = { add, drop, shared, all, get, has, matching, setState, isTerminal };
 })();

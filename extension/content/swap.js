@@ -7,6 +7,8 @@
   const ORIGINAL_SRC = "data-itp-original-src";
   const ORIGINAL_SRCSET = "data-itp-original-srcset";
   const ORIGINAL_STYLE = "data-itp-original-style";
+  const ORIGINAL_LOADING = "data-itp-original-loading";
+  let onFailed = () => {};
 
   function setOrRemove(el, name, value) {
     if (value === null || value === undefined) el.removeAttribute(name);
@@ -21,12 +23,15 @@
 
   function showImg(rec) {
     const img = rec.el;
-    if (img.getAttribute("src") === rec.blobUrl) return;
+    if (img.getAttribute("src") === rec.shownUrl) return;
     const before = img.getBoundingClientRect();
     // Only when the page showed the real picture is its box the one to keep; a lazy
     // placeholder's box would squash the image.
     const shownReal = img.complete && img.naturalWidth > 1 && before.width > 0;
-    img.setAttribute(ORIGINAL_SRC, img.getAttribute("src") ?? "");
+    const current = img.getAttribute("src");
+    // Switching between our own blob: and data: copies keeps the page's original as it is.
+    const ours = current && (current === rec.blobUrl || current === rec.dataUrl);
+    if (!ours || !img.hasAttribute(ORIGINAL_SRC)) img.setAttribute(ORIGINAL_SRC, current ?? "");
     if (img.hasAttribute("srcset")) {
       img.setAttribute(ORIGINAL_SRCSET, img.getAttribute("srcset"));
       img.removeAttribute("srcset");
@@ -35,9 +40,18 @@
       source.setAttribute(ORIGINAL_SRCSET, source.getAttribute("srcset"));
       source.removeAttribute("srcset");
     }
+    // A deferred (lazy) load would start outside this content script, where the page's CSP
+    // may refuse blob: images; the picture is in memory anyway, so it loads now.
+    if (img.getAttribute("loading") === "lazy") {
+      img.setAttribute(ORIGINAL_LOADING, "lazy");
+      img.setAttribute("loading", "eager");
+    }
+    img.addEventListener("error", itp.util.safe(() => {
+      if (img.getAttribute("src") === rec.shownUrl) onFailed(rec);
+    }), { once: true });
     img.addEventListener("load", itp.util.safe(() => {
       const after = img.getBoundingClientRect();
-      if (!shownReal || img.getAttribute("src") !== rec.blobUrl) return;
+      if (!shownReal || img.getAttribute("src") !== rec.shownUrl) return;
       if (Math.abs(after.width - before.width) > 1 || Math.abs(after.height - before.height) > 1) {
         if (!img.hasAttribute(ORIGINAL_STYLE)) {
           img.setAttribute(ORIGINAL_STYLE, img.getAttribute("style") ?? "");
@@ -46,7 +60,7 @@
         img.style.setProperty("height", `${before.height}px`, "important");
       }
     }), { once: true });
-    img.src = rec.blobUrl;
+    img.src = rec.shownUrl;
   }
 
   function restoreImg(rec) {
@@ -68,6 +82,25 @@
       setOrRemove(img, "style", img.getAttribute(ORIGINAL_STYLE) || null);
       img.removeAttribute(ORIGINAL_STYLE);
     }
+    if (img.hasAttribute(ORIGINAL_LOADING)) {
+      img.setAttribute("loading", img.getAttribute(ORIGINAL_LOADING));
+      img.removeAttribute(ORIGINAL_LOADING);
+    }
+  }
+
+  /** Leaves the element as the page set it, dropping only what we added. */
+  function forget(rec) {
+    const el = rec.el;
+    el.removeAttribute(ORIGINAL_SRC);
+    el.removeAttribute(ORIGINAL_SRCSET);
+    if (el.hasAttribute(ORIGINAL_STYLE)) {
+      setOrRemove(el, "style", el.getAttribute(ORIGINAL_STYLE) || null);
+      el.removeAttribute(ORIGINAL_STYLE);
+    }
+    if (el.hasAttribute(ORIGINAL_LOADING)) {
+      el.setAttribute("loading", el.getAttribute(ORIGINAL_LOADING));
+      el.removeAttribute(ORIGINAL_LOADING);
+    }
   }
 
   function showBackground(rec) {
@@ -75,7 +108,7 @@
     if (!el.hasAttribute(ORIGINAL_STYLE)) {
       el.setAttribute(ORIGINAL_STYLE, el.getAttribute("style") ?? "");
     }
-    el.style.setProperty("background-image", `url("${rec.blobUrl}")`, "important");
+    el.style.setProperty("background-image", `url("${rec.shownUrl}")`, "important");
   }
 
   function restoreBackground(rec) {
@@ -97,9 +130,14 @@
 
   /** Whether the element now shows our translation (a page script may have replaced it). */
   function showingTranslation(rec) {
-    if (rec.kind === "img") return rec.el.getAttribute("src") === rec.blobUrl;
-    return rec.el.style.getPropertyValue("background-image").includes(rec.blobUrl);
+    if (rec.kind === "img") return rec.el.getAttribute("src") === rec.shownUrl;
+    return rec.el.style.getPropertyValue("background-image").includes(rec.shownUrl);
   }
 
-  itp.swap = { showTranslation, showOriginal, showingTranslation, ORIGINAL_SRC };
+  /** `handler(rec)` runs when the browser refuses to show a translation (CSP, say). */
+  function onShowFailed(handler) {
+    onFailed = handler;
+  }
+
+  itp.swap = { showTranslation, showOriginal, showingTranslation, forget, onShowFailed };
 })();

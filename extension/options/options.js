@@ -1,5 +1,5 @@
 import { ext } from "../shared/api.js";
-import { health } from "../shared/http.js";
+import { checkToken, health } from "../shared/http.js";
 import { DEFAULTS, loadSettings, normalizeServerUrl, saveSettings } from "../shared/settings.js";
 
 const $ = (id) => document.getElementById(id);
@@ -56,15 +56,24 @@ async function testConnection() {
     return;
   }
   show(out, "connecting…");
+  let body;
   try {
-    const body = await health(values);
-    show(out, "Connected", true);
-    $("health").hidden = false;
-    $("health").textContent = JSON.stringify(body, null, 2);
+    body = await health(values);
   } catch (err) {
     show(out, err.message, false);
     $("health").hidden = true;
+    return;
   }
+  $("health").hidden = false;
+  $("health").textContent = JSON.stringify(body, null, 2);
+  try {
+    await checkToken(values);
+  } catch (err) {
+    show(out, `Server reachable, but: ${err.message}`, false);
+    return;
+  }
+  if (body.status === "ok") show(out, "Connected, token accepted", true);
+  else show(out, `Token accepted; the server is ${body.status}`, body.status === "starting");
 }
 
 async function save(e) {

@@ -30,7 +30,7 @@ async function render(tab) {
   const toggle = $("toggle");
   if (status?.started) {
     const parts = [`${status.done} of ${status.total} translated`];
-    if (status.errors) parts.push(`${status.errors} failed`);
+    if (status.errors) parts.push(`${status.errors} failed (${status.failures[0].error})`);
     $("progress").textContent = parts.join(", ");
     toggle.disabled = status.done === 0;
     toggle.textContent = status.showing === "original" ? "Show translations" : "Show originals";

@@ -53,6 +53,20 @@ export async function health(settings) {
   return response.json();
 }
 
+/**
+ * Whether the server takes the token. Health is public, so an authenticated request for a
+ * result that cannot exist answers instead: 404 past the token check, 401 before it.
+ */
+export async function checkToken(settings) {
+  try {
+    await call(settings, "v1/results/pairing-check");
+  } catch (err) {
+    if (err.status === 404) return true;
+    throw err;
+  }
+  return true;
+}
+
 /** POST /v1/jobs → {job_id, images: [{image_id, url}]} */
 export async function createJob(settings, images) {
   const body = { images, source: settings.source, target: settings.target };

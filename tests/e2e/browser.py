@@ -42,8 +42,10 @@ class Extension:
         page.select_option("#source", source)
         page.select_option("#target", target)
         page.fill("#minSize", str(min_size))
+        page.evaluate("document.getElementById('saved').textContent = ''")
         page.click("#save")
-        page.wait_for_selector("#saved.ok")
+        page.wait_for_function("document.getElementById('saved').textContent === 'Saved'")
+        page.evaluate("document.getElementById('testResult').className = ''")
         page.click("#test")
         page.wait_for_selector("#testResult.ok, #testResult.bad")
         return page

@@ -8,6 +8,7 @@ a CSS background image, and a "PNG" that is not an image at all.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import threading
 from collections.abc import Iterator
@@ -178,7 +179,9 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
             for key, value in (extra or {}).items():
                 self.send_header(key, value)
             self.end_headers()
-            self.wfile.write(body)
+            # The browser drops requests it no longer needs (an image whose src changed).
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self.wfile.write(body)
 
     return Handler
 

@@ -46,3 +46,16 @@ def test_resumes_after_a_dropped_socket_and_uploads_what_the_server_cannot_fetch
         page.mouse.wheel(0, 4000)
         time.sleep(1)
         assert ext.state()["status"] in ("open", "closed")
+
+
+def test_a_site_set_to_always_translate_is_translated_on_load() -> None:
+    with serve_site() as site, serve_fake(TOKEN) as fake, \
+            chromium_with_extension() as (context, ext):
+        ext.configure(server_url=fake.url, token=TOKEN)
+        # What the popup's "Always translate on this site" switch stores once permitted.
+        ext.page.evaluate("(site) => chrome.storage.local.set({alwaysSites: [site]})",
+                          site.origin)
+        page = context.new_page()
+        page.goto(site.chapter_url)
+        got = wait_for_states(page, ["p1", "p2", "broken"], timeout_s=60)
+        assert got == {"p1": "done", "p2": "done", "broken": "error"}

@@ -14,6 +14,8 @@ from typing import Any
 
 import cv2
 import numpy as np
+from rapidocr import RapidOCR
+from rapidocr.utils.process_img import get_rotate_crop_image
 
 from workers.ocr.tiling import keep_in_tile, merge_lines, plan_tiles, shift_line
 from workers.types import Image, TextLine
@@ -28,12 +30,6 @@ class OcrEngine:
     """Reads text lines from an RGB image. Thread-safe: one call at a time per engine."""
 
     def __init__(self, threads: int = 0, use_cuda: bool = False, det_limit: int = 960) -> None:
-        try:
-            from rapidocr import RapidOCR
-        except ImportError as exc:  # pragma: no cover - rapidocr is a core dependency
-            from workers.errors import MissingExtra
-
-            raise MissingExtra("OCR needs the `rapidocr` package: pip install rapidocr") from exc
         params: dict[str, Any] = {
             # RapidOCR warns on every tile without text; an empty tile is normal for us.
             "Global.log_level": "error",
@@ -57,29 +53,39 @@ class OcrEngine:
         self.read(img)
 
     def read(self, image: Image) -> list[TextLine]:
-        """All text lines of the page, tall strips tiled, in top-to-bottom order."""
-        height, width = image.shape[:2]
-        bgr = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
-        found: list[TextLine] = []
-        for tile in plan_tiles(width, height):
-            shifted = (shift_line(ln, tile.y0) for ln in self._read_one(bgr[tile.y0 : tile.y1]))
-            found.extend(ln for ln in shifted if keep_in_tile(ln, tile))
-        return merge_lines(found)
+        """All text lines of the page, tall strips tiled, in top-to-bottom order.
 
-    def _read_one(self, bgr: np.ndarray) -> list[TextLine]:
-        with self._lock:
-            out = self._engine(bgr)
-        boxes = getattr(out, "boxes", None)
-        if boxes is None:
+        Detection runs per tile; the boxes are merged first and each line is recognised
+        once, in one batch for the whole page, so the tiles' overlap costs no recognition."""
+        height, width = image.shape[:2]
+        bgr = np.ascontiguousarray(image[:, :, ::-1])
+        boxes: list[TextLine] = []
+        for tile in plan_tiles(width, height):
+            shifted = (shift_line(ln, tile.y0) for ln in self._detect(bgr[tile.y0 : tile.y1]))
+            boxes.extend(ln for ln in shifted if keep_in_tile(ln, tile))
+        boxes = merge_lines(boxes)
+        if not boxes:
             return []
+        crops = [get_rotate_crop_image(bgr, np.array(b.polygon, np.float32)) for b in boxes]
+        with self._lock:
+            rec = self._engine.recognize_txt(crops)
         lines = []
-        for box, raw, score in zip(boxes, out.txts, out.scores, strict=False):
+        for box, raw, score in zip(boxes, rec.txts, rec.scores, strict=True):
             text = str(raw).strip()
             if not text or float(score) < MIN_SCORE or _is_noise(text):
                 continue
-            poly = tuple((float(x), float(y)) for x, y in np.asarray(box).tolist())
-            lines.append(TextLine(poly, text, float(score), _is_vertical(poly, text)))
+            lines.append(TextLine(box.polygon, text, float(score), _is_vertical(box.polygon,
+                                                                                  text)))
         return lines
+
+    def _detect(self, bgr: np.ndarray) -> list[TextLine]:
+        with self._lock:
+            out = self._engine(bgr, use_rec=False)
+        boxes = getattr(out, "boxes", None)
+        if boxes is None:
+            return []
+        return [TextLine(tuple((float(x), float(y)) for x, y in np.asarray(box).tolist()),
+                         "", 1.0, False) for box in boxes]
 
 
 def _is_noise(text: str) -> bool:

@@ -74,10 +74,15 @@ def _overlap_ratio(a: TextLine, b: TextLine) -> float:
     return inter / smaller if smaller > 0 else 0.0
 
 
+def _area(line: TextLine) -> int:
+    x0, y0, x1, y1 = line.bbox
+    return (x1 - x0) * (y1 - y0)
+
+
 def merge_lines(lines: Iterable[TextLine], threshold: float = 0.6) -> list[TextLine]:
     """Drop duplicates: of two lines covering mostly the same pixels, keep the one with more
-    text (then the higher score)."""
-    ranked = sorted(lines, key=lambda ln: (len(ln.text), ln.score), reverse=True)
+    text, then the bigger box (detections before recognition have no text yet)."""
+    ranked = sorted(lines, key=lambda ln: (len(ln.text), _area(ln), ln.score), reverse=True)
     kept: list[TextLine] = []
     for line in ranked:
         if all(_overlap_ratio(line, k) < threshold for k in kept):

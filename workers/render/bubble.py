@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Literal
 
 import cv2
 import numpy as np
@@ -21,11 +22,13 @@ import numpy.typing as npt
 from workers.types import RGB, Block, Box, Image
 
 # Largest side of the downscaled search window, in pixels.
-_WORK_SIDE = 192
+_WORK_SIDE = 144
 # Per-channel difference still counted as the bubble's colour (JPEG noise, faint tone).
 COLOR_TOLERANCE = 28
 # Distance kept from the bubble's border, as a share of the bubble's smaller side.
 BORDER_MARGIN = 0.07
+# Margin around a block without a bubble, as a share of its line height.
+TEXT_MARGIN = 0.2
 # A text column gets this much wider when there is no bubble to measure (a share of its
 # height, and at most this many times its own width).
 WIDEN_HEIGHT_SHARE = 0.75
@@ -44,47 +47,73 @@ def clamp_box(box: Box, width: int, height: int) -> Box:
 def fitting_box(
     inpainted: Image, block: Block, others: Sequence[Box], *, widen: bool = False
 ) -> Box:
-    """Where to fit `block`'s translation: its bubble's interior, or its own box (widened
-    sideways for a vertical column when `widen`), clear of the `others` blocks' boxes."""
+    """Where to fit `block`'s translation: its bubble's interior, or else its own box with a
+    small margin (widened sideways for a vertical column when `widen`), clear of the `others`
+    blocks' boxes."""
     h, w = inpainted.shape[:2]
     own = clamp_box(block.bbox, w, h)
     grown: Box | None = None
     if block.erase == "fill":
         grown = bubble_rect(inpainted, own, block.background)
-    if grown is None and widen:
-        grown = _widened(own, w)
     if grown is None:
-        return own
+        # OCR boxes hug the ink; a translation fitted to exactly that would come out a size
+        # smaller than the source lettering.
+        pad = round(TEXT_MARGIN * block.line_height)
+        x0, y0, x1, y1 = own
+        grown = clamp_box((x0 - pad, y0 - pad, x1 + pad, y1 + pad), w, h)
+        if widen:
+            grown = _widened(grown, w) or grown
     return clamp_box(clear_of(grown, own, others), w, h)
 
 
 def bubble_rect(image: Image, box: Box, background: RGB) -> Box | None:
     """The largest rectangle through `box`'s centre inside the `background`-coloured region
-    around `box`, or None when that region is not a closed bubble (it reaches past the search
-    window into the page)."""
+    around `box`, or None when that region is not a closed bubble."""
     h, w = image.shape[:2]
     x0, y0, x1, y1 = box
-    # Bubbles are often much larger than their text ("OK!" in a big balloon): search well
-    # beyond the box, relative to the page too.
-    reach = max(2 * max(x1 - x0, y1 - y0), min(w, h) // 4)
-    wx0, wy0 = max(0, x0 - reach), max(0, y0 - reach)
-    wx1, wy1 = min(w, x1 + reach), min(h, y1 + reach)
+    # Bubbles are often much larger than their text ("OK!" in a big balloon), so the search
+    # window grows until it holds the whole bubble; starting small keeps the common case cheap.
+    longest = max(x1 - x0, y1 - y0)
+    max_reach = max(2 * longest, min(w, h) // 4)
+    reach = min(max_reach, longest // 2 + 16)
+    while True:
+        window = (max(0, x0 - reach), max(0, y0 - reach), min(w, x1 + reach), min(h, y1 + reach))
+        found = _bubble_in(image, box, window, background)
+        if not isinstance(found, str):
+            return found
+        if reach >= max_reach:
+            return None
+        reach = min(max_reach, reach * 2)
+
+
+def _bubble_in(
+    image: Image, box: Box, window: Box, background: RGB
+) -> Box | Literal["grow"] | None:
+    """The bubble rectangle found inside `window`; "grow" when the bubble's colour reaches the
+    window's edge where the page goes on (a larger window may close it); None when there is no
+    bubble."""
+    h, w = image.shape[:2]
+    x0, y0, x1, y1 = box
+    wx0, wy0, wx1, wy1 = window
     close, f = _close_mask(image[wy0:wy1, wx0:wx1], background)
     sh, sw = close.shape
     bx0, by0 = (x0 - wx0) // f, (y0 - wy0) // f
     bx1, by1 = min(sw, -(-(x1 - wx0) // f)), min(sh, -(-(y1 - wy0) // f))
-    _n, labels = cv2.connectedComponents(close, connectivity=4)
+    n, labels = cv2.connectedComponents(close, connectivity=4)
     ids = np.unique(labels[by0:by1, bx0:bx1])
     ids = ids[ids > 0]
     if len(ids) == 0:
         return None
-    region = np.isin(labels, ids)
-    # Touching the window's edge where the page goes on means the colour runs out of the
-    # bubble (an open panel background): no bubble to measure. A bubble may be cut by one
-    # page edge (a webtoon slice boundary), but not by two.
+    lut = np.zeros(n, bool)
+    lut[ids] = True
+    region = lut[labels]
     touches = (region[0].any(), region[-1].any(), region[:, 0].any(), region[:, -1].any())
     page_edge = (wy0 == 0, wy1 == h, wx0 == 0, wx1 == w)
-    if any(t and not p for t, p in zip(touches, page_edge, strict=True)) or sum(touches) >= 2:
+    if any(t and not p for t, p in zip(touches, page_edge, strict=True)):
+        return "grow"
+    # A bubble may be cut by one page edge (a webtoon slice boundary), but a region bounded
+    # by two is the page's own background.
+    if sum(touches) >= 2:
         return None
     region[by0:by1, bx0:bx1] = True
     region = _fill_holes(region)
@@ -187,14 +216,11 @@ def _widened(own: Box, page_w: int) -> Box | None:
 
 def _fill_holes(region: BoolArray) -> BoolArray:
     """Region plus the pockets it encloses (screentone specks, leftover glyph fragments)."""
-    outside = (~region).astype(np.uint8)
-    _n, labels, stats, _c = cv2.connectedComponentsWithStats(outside, connectivity=4)
     h, w = region.shape
-    x, y = stats[1:, cv2.CC_STAT_LEFT], stats[1:, cv2.CC_STAT_TOP]
-    right = x + stats[1:, cv2.CC_STAT_WIDTH]
-    bottom = y + stats[1:, cv2.CC_STAT_HEIGHT]
-    enclosed = np.nonzero((x > 0) & (y > 0) & (right < w) & (bottom < h))[0] + 1
-    if len(enclosed) == 0:
-        return region
-    filled: BoolArray = region | np.isin(labels, enclosed)
+    # Flood the outside from a one-cell frame; whatever it cannot reach is region or hole.
+    outside = np.zeros((h + 2, w + 2), np.uint8)
+    outside[1:-1, 1:-1] = region
+    flood_mask = np.zeros((h + 4, w + 4), np.uint8)
+    cv2.floodFill(outside, flood_mask, (0, 0), 2, flags=4)
+    filled: BoolArray = outside[1:-1, 1:-1] != 2
     return filled

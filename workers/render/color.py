@@ -10,6 +10,7 @@ opposite tone so the text stays legible.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,9 +27,9 @@ OUTLINE_BELOW = 7.0
 # Share of the background that differs clearly from its dominant colour: art, screentone.
 BUSY_SHARE = 0.25
 _BUSY_DISTANCE = 48.0
-_MAX_SAMPLES = 4096
+_MAX_SAMPLES = 1024
 _KMEANS_ITERS = 8
-_KMEANS_SAMPLES = 1536
+_KMEANS_SAMPLES = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,9 +80,12 @@ def text_style(
     `fit_box` (default: `box`)."""
     x0, y0, x1, y1 = box
     fx0, fy0, fx1, fy1 = fit_box or box
-    bg_px = inpainted[fy0:fy1, fx0:fx1].reshape(-1, 3)
+    # Sampled on a grid before any copy: a large balloon has far more pixels than needed.
+    step = _grid_step(fx1 - fx0, fy1 - fy0, _MAX_SAMPLES)
+    bg_px = inpainted[fy0:fy1:step, fx0:fx1:step].reshape(-1, 3)
     bg = dominant_color(bg_px)
-    glyph_px = original[y0:y1, x0:x1][mask[y0:y1, x0:x1] > 0]
+    step = _grid_step(x1 - x0, y1 - y0, 4 * _KMEANS_SAMPLES)
+    glyph_px = original[y0:y1:step, x0:x1:step][mask[y0:y1:step, x0:x1:step] > 0]
     fg = ink_color(glyph_px, bg) if len(glyph_px) >= 8 else best_bw(bg)
     if contrast_ratio(fg, bg) < MIN_CONTRAST:
         fg = best_bw(bg)
@@ -116,9 +120,13 @@ def busy_share(pixels: npt.NDArray[np.uint8], background: RGB) -> float:
     """Share of `pixels` clearly unlike the background colour."""
     if len(pixels) == 0:
         return 0.0
-    px = _subsample(pixels).astype(np.float64)
-    d = np.sqrt(((px - np.asarray(background, dtype=np.float64)) ** 2).sum(axis=1))
-    return float((d > _BUSY_DISTANCE).mean())
+    px = _subsample(pixels).astype(np.int32)
+    d2 = ((px - np.asarray(background, dtype=np.int32)) ** 2).sum(axis=1)
+    return float((d2 > _BUSY_DISTANCE**2).mean())
+
+
+def _grid_step(w: int, h: int, limit: int) -> int:
+    return max(1, math.ceil(math.sqrt(max(1, w * h) / limit)))
 
 
 def _subsample(pixels: npt.NDArray[np.uint8], limit: int = _MAX_SAMPLES) -> npt.NDArray[np.uint8]:

@@ -141,14 +141,24 @@ def ranked(faces: tuple[FontFace, ...], script: Script) -> list[FontFace]:
 
 
 def candidates(script: Script) -> Iterator[FontFace]:
-    """Faces to try for `script`, best first: fontconfig's, then the scanned folders'."""
-    seen: set[tuple[Path, int]] = set()
-    for face in ranked(fontconfig_faces(script.fc_lang), script):
-        seen.add((face.path, face.index))
-        yield face
-    for face in ranked(scanned_faces(), script):
+    """Faces to try for `script`, best first: fontconfig's, then the scanned folders' (the
+    folders are only scanned when fontconfig's faces run out)."""
+    first = _ranked_fontconfig(script)
+    yield from first
+    seen = {(face.path, face.index) for face in first}
+    for face in _ranked_scanned(script):
         if (face.path, face.index) not in seen:
             yield face
+
+
+@lru_cache(maxsize=64)
+def _ranked_fontconfig(script: Script) -> tuple[FontFace, ...]:
+    return tuple(ranked(fontconfig_faces(script.fc_lang), script))
+
+
+@lru_cache(maxsize=64)
+def _ranked_scanned(script: Script) -> tuple[FontFace, ...]:
+    return tuple(ranked(scanned_faces(), script))
 
 
 def _norm(name: str) -> str:

@@ -18,7 +18,7 @@ from PIL import ImageFont
 from workers.render.fontdb import FontFace
 from workers.render.fonts import load_font
 from workers.render.scripts import CHAR_WRAPPED, base_lang
-from workers.render.wrap import Token, tokenize, widest, wrap_balanced
+from workers.render.wrap import Wrapper, tokenize
 from workers.types import is_cjk_char
 
 MIN_FONT_SIZE = 10
@@ -128,8 +128,9 @@ def fit_text(
     `min_size` with `overflow=True` when even that does not fit."""
     tokens = tokenize(text, by_chars)
     spacing = LINE_SPACING_CJK if by_chars else LINE_SPACING
-    measure = _ref_widths(face)
-    asc_ref, desc_ref = measure.ink_extent("".join(t.text for t in tokens))
+    ref = _ref_widths(face)
+    wrapper = Wrapper(tokens, ref)
+    asc_ref, desc_ref = ref.ink_extent("".join(t.text for t in tokens))
 
     def fits(size: int, allow_breaks: bool) -> bool:
         stroke = stroke_width(size) if outline else 0
@@ -138,7 +139,7 @@ def fit_text(
         if avail_w <= 0 or avail_h <= 0:
             return False
         k = size / REF_SIZE
-        n, width_ref, broke = widest(tokens, avail_w / k, measure)
+        n, width_ref, broke = wrapper.widest(avail_w / k)
         height = (n - 1) * round(size * spacing) + math.ceil((asc_ref + desc_ref) * k) + 2
         return width_ref * k <= avail_w and height <= avail_h and (allow_breaks or not broke)
 
@@ -147,7 +148,7 @@ def fit_text(
     allow_breaks = by_chars or not fits(min_size, False)
     lo, hi = min_size, max(min_size, max_size)
     if not fits(lo, allow_breaks):
-        return _measure(tokens, face, lo, box_w, spacing, outline, overflow=True)
+        return _measure(wrapper, face, lo, box_w, spacing, outline, overflow=True)
     while lo < hi:
         mid = (lo + hi + 1) // 2
         if fits(mid, allow_breaks):
@@ -156,15 +157,15 @@ def fit_text(
             hi = mid - 1
     # The estimate rounds ink heights; the real font decides, stepping down if needed.
     for size in range(lo, max(min_size, lo - 4) - 1, -1):
-        fit = _measure(tokens, face, size, box_w, spacing, outline, overflow=False)
+        fit = _measure(wrapper, face, size, box_w, spacing, outline, overflow=False)
         margin = 2 * (fit.stroke + PAD)
         if fit.width + margin <= box_w and fit.height + margin <= box_h:
             return fit
-    return _measure(tokens, face, min_size, box_w, spacing, outline, overflow=True)
+    return _measure(wrapper, face, min_size, box_w, spacing, outline, overflow=True)
 
 
 def _measure(
-    tokens: list[Token],
+    wrapper: Wrapper,
     face: FontFace,
     size: int,
     box_w: int,
@@ -177,7 +178,7 @@ def _measure(
     stroke = stroke_width(size) if outline else 0
     k = size / REF_SIZE
     avail_w = max(1, box_w - 2 * (stroke + PAD))
-    lines = wrap_balanced(tokens, avail_w / k, _ref_widths(face))
+    lines = wrapper.balanced(avail_w / k)
     font = load_font(face, size)
     boxes = [font.getbbox(line, anchor="ls") for line in lines] or [(0, 0, 0, 0)]
     ink = tuple((int(b[0]), int(b[2])) for b in boxes)

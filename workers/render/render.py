@@ -21,7 +21,7 @@ from PIL import ImageDraw
 from workers.render.bubble import clamp_box, fitting_box
 from workers.render.color import TextStyle, text_style
 from workers.render.fontdb import FontFace
-from workers.render.fonts import covers, find_font, load_font
+from workers.render.fonts import covers, find_font, load_font, missing_chars
 from workers.render.layout import Fit, fit_text, size_range, wraps_by_chars
 from workers.render.wrap import normalize
 from workers.types import Block, Box, Image, PageLayout, RenderedBlock
@@ -59,7 +59,9 @@ def render_page(
             continue
         face = find_font(target, text, font_path)
         # Characters no installed font has would be drawn as empty boxes.
-        drawable = normalize("".join(ch for ch in text if covers(face, ch)))
+        drawable = text
+        if missing_chars(face, text):
+            drawable = normalize("".join(ch for ch in text if covers(face, ch)))
         others = own_boxes[:i] + own_boxes[i + 1 :]
         box = fitting_box(inpainted, block, others, widen=block.direction == "v")
         style = text_style(original, inpainted, layout.mask, own, box)

@@ -86,103 +86,134 @@ def graphemes(word: str) -> list[str]:
 
 def wrap(tokens: Sequence[Token], max_width: float, measure: Measure) -> list[str]:
     """Greedy line filling; tokens wider than `max_width` are broken between characters."""
-    return [_join(line) for line in _wrap(tokens, max_width, measure)[0]]
+    return Wrapper(tokens, measure).wrap(max_width)
 
 
 def wrap_balanced(tokens: Sequence[Token], max_width: float, measure: Measure) -> list[str]:
-    """As `wrap`, with line lengths evened out: the narrowest width that still gives the same
-    number of lines (a speech bubble reads better as 3 similar lines than as 2 full + 1 word)."""
-    lines, widths = _wrap(tokens, max_width, measure)
-    if len(lines) >= 2:
-        lo, hi = max(widths) / 2.0, max(widths)
-        # Never narrower than the longest word that fits whole: balancing must not break words.
-        longest = max(measure(t.text) for t in tokens)
-        if longest <= max_width:
-            lo = max(lo, longest)
-        for _ in range(6):
-            mid = (lo + hi) / 2.0
-            trial, trial_widths = _wrap(tokens, mid, measure)
-            if len(trial) <= len(lines) and max(trial_widths) <= mid:
-                lines, hi = trial, mid
+    """As `wrap`, with line lengths evened out (see `Wrapper.balanced`)."""
+    return Wrapper(tokens, measure).balanced(max_width)
+
+
+class Wrapper:
+    """Tokens measured once, wrapped at any width (the fitter tries many)."""
+
+    def __init__(self, tokens: Sequence[Token], measure: Measure) -> None:
+        self.measure = measure
+        self.space = measure(" ")
+        self.tokens = list(tokens)
+        self.widths = [measure(t.text) for t in self.tokens]
+        self.longest = max(self.widths, default=0.0)
+
+    def wrap(self, max_width: float) -> list[str]:
+        return [_join(line) for line in self._lines(max_width)[0]]
+
+    def balanced(self, max_width: float) -> list[str]:
+        """The narrowest wrapping with as few lines as at `max_width`: a speech bubble reads
+        better as 3 similar lines than as 2 full ones and a single word."""
+        lines, widths, _broke = self._lines(max_width)
+        if len(lines) >= 2:
+            lo, hi = max(widths) / 2.0, max(widths)
+            # Never narrower than the longest word that fits whole: balancing must not break
+            # words.
+            if self.longest <= max_width:
+                lo = max(lo, self.longest)
+            for _ in range(6):
+                mid = (lo + hi) / 2.0
+                trial, trial_widths, _b = self._lines(mid)
+                if len(trial) <= len(lines) and max(trial_widths) <= mid:
+                    lines, hi = trial, mid
+                else:
+                    lo = mid
+        return [_join(line) for line in lines]
+
+    def widest(self, max_width: float) -> tuple[int, float, bool]:
+        """Number of lines, widest line (in `measure` units), and whether a word had to be
+        broken, when wrapped at `max_width`."""
+        _lines, widths, broke = self._lines(max_width)
+        return len(widths), max(widths, default=0.0), broke
+
+    def _lines(self, max_width: float) -> tuple[list[list[_Piece]], list[float], bool]:
+        pieces, broke = self._pieces(max_width)
+        space = self.space
+        lines: list[list[_Piece]] = []
+        cur: list[_Piece] = []
+        cur_w = 0.0
+        for p in pieces:
+            add = p.width + (space if cur and p.space else 0.0)
+            if cur and cur_w + add > max_width:
+                carry = _kinsoku_carry(cur, p)
+                if carry:
+                    lines.append(cur[:-carry])
+                    cur = [*cur[-carry:], p]
+                    cur_w = _width(cur, space)
+                else:
+                    lines.append(cur)
+                    cur, cur_w = [p], p.width
             else:
-                lo = mid
-    return [_join(line) for line in lines]
+                cur.append(p)
+                cur_w += add
+        if cur:
+            lines.append(cur)
+        return lines, [_width(line, space) for line in lines], broke
+
+    def _pieces(self, max_width: float) -> tuple[list[_Piece], bool]:
+        out: list[_Piece] = []
+        broke = False
+        for tok, w in zip(self.tokens, self.widths, strict=True):
+            if w <= max_width:
+                out.append(_Piece(tok.text, tok.space, w))
+                continue
+            broke = True
+            # Summing per-character advances ignores kerning, which only narrows text: the
+            # chunks err on the short side.
+            chunk, chunk_w, space = "", 0.0, tok.space
+            for g in graphemes(tok.text):
+                gw = self.measure(g)
+                if chunk and chunk_w + gw > max_width:
+                    out.append(_Piece(chunk, space, chunk_w))
+                    chunk, chunk_w, space = "", 0.0, False
+                chunk += g
+                chunk_w += gw
+            if chunk:
+                out.append(_Piece(chunk, space, chunk_w))
+        return out, broke
 
 
-def widest(tokens: Sequence[Token], max_width: float, measure: Measure) -> tuple[int, float, bool]:
-    """Number of lines, widest line width (in `measure` units), and whether a word had to be
-    broken, for what `wrap` would give."""
-    lines, widths = _wrap(tokens, max_width, measure)
-    return len(widths), max(widths, default=0.0), sum(map(len, lines)) != len(tokens)
+@dataclass(frozen=True, slots=True)
+class _Piece:
+    """A token (or a chunk of an over-long one) with its width and kinsoku properties."""
+
+    text: str
+    space: bool
+    width: float
+
+    @property
+    def no_start(self) -> bool:
+        return self.text[0] in NO_LINE_START and not self.space
+
+    @property
+    def no_end(self) -> bool:
+        return self.text[-1] in NO_LINE_END
 
 
-def _wrap(
-    tokens: Sequence[Token], max_width: float, measure: Measure
-) -> tuple[list[list[Token]], list[float]]:
-    space = measure(" ")
-    lines: list[list[Token]] = []
-    cur: list[Token] = []
-    cur_w = 0.0
-    for tok in _split_long(tokens, max_width, measure):
-        add = measure(tok.text) + (space if cur and tok.space else 0.0)
-        if cur and cur_w + add > max_width:
-            carry = _kinsoku_carry(cur, tok)
-            lines.append(cur[: len(cur) - len(carry)])
-            cur = [*carry, tok]
-            cur_w = _line_width(cur, measure, space)
-        else:
-            cur.append(tok)
-            cur_w += add
-    if cur:
-        lines.append(cur)
-    return lines, [_line_width(line, measure, space) for line in lines]
-
-
-def _split_long(tokens: Sequence[Token], max_width: float, measure: Measure) -> list[Token]:
-    out: list[Token] = []
-    for tok in tokens:
-        if measure(tok.text) <= max_width:
-            out.append(tok)
-            continue
-        # Summing per-character advances ignores kerning, which only narrows text: the
-        # chunks err on the short side.
-        chunk, chunk_w, space = "", 0.0, tok.space
-        for g in graphemes(tok.text):
-            gw = measure(g)
-            if chunk and chunk_w + gw > max_width:
-                out.append(Token(chunk, space))
-                chunk, chunk_w, space = "", 0.0, False
-            chunk += g
-            chunk_w += gw
-        if chunk:
-            out.append(Token(chunk, space))
-    return out
-
-
-def _kinsoku_carry(cur: list[Token], nxt: Token) -> list[Token]:
-    """Tokens to move from the end of `cur` to the next line so that the next line does not
-    start with closing punctuation and `cur` does not end with an opening bracket."""
+def _kinsoku_carry(cur: list[_Piece], nxt: _Piece) -> int:
+    """How many pieces to move from the end of `cur` to the next line so that the next line
+    does not start with closing punctuation and `cur` does not end with an opening bracket."""
+    n = len(cur)
+    limit = min(_MAX_CARRY, n - 1)
     carry = 0
-    if nxt.text[0] in NO_LINE_START and not nxt.space:
+    if nxt.no_start:
         carry = 1
-        while (
-            carry < _MAX_CARRY
-            and carry < len(cur) - 1
-            and cur[len(cur) - carry].text[0] in NO_LINE_START
-            and not cur[len(cur) - carry].space
-        ):
+        while carry < limit and cur[n - carry].no_start:
             carry += 1
-    while (
-        carry < min(_MAX_CARRY, len(cur) - 1) and cur[len(cur) - 1 - carry].text[-1] in NO_LINE_END
-    ):
+    while carry < limit and cur[n - 1 - carry].no_end:
         carry += 1
-    carry = min(carry, len(cur) - 1)
-    return cur[len(cur) - carry :] if carry > 0 else []
+    return min(carry, n - 1)
 
 
-def _line_width(line: Sequence[Token], measure: Measure, space: float) -> float:
-    return sum(measure(t.text) for t in line) + space * sum(1 for t in line[1:] if t.space)
+def _width(line: Sequence[_Piece], space: float) -> float:
+    return sum(p.width for p in line) + space * sum(1 for p in line[1:] if p.space)
 
 
-def _join(line: Sequence[Token]) -> str:
-    return "".join((" " if i and t.space else "") + t.text for i, t in enumerate(line))
+def _join(line: Sequence[_Piece]) -> str:
+    return "".join((" " if i and p.space else "") + p.text for i, p in enumerate(line))

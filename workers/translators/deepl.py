@@ -21,7 +21,7 @@ from workers.translators.common import ApiTranslator, BackendContext, chunks, sh
 
 FREE_URL = "https://api-free.deepl.com"
 PRO_URL = "https://api.deepl.com"
-AUTH_HINT = "set DEEPL_AUTH_KEY or --api-key (free-plan keys end in ':fx')"
+AUTH_HINT = "set DEEPL_AUTH_KEY (free-plan keys end in ':fx') or api_key in config.toml"
 
 
 def _classify(response: httpx.Response) -> ItpError | None:

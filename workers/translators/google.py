@@ -21,7 +21,9 @@ from workers.translators.common import ApiTranslator, BackendContext, chunks, sh
 from workers.translators.http_client import error_detail
 
 DEFAULT_URL = "https://translation.googleapis.com"
-AUTH_HINT = "set GOOGLE_API_KEY or --api-key (a key with the Cloud Translation API enabled)"
+AUTH_HINT = (
+    "set GOOGLE_API_KEY (a key with the Cloud Translation API enabled) or api_key in config.toml"
+)
 
 
 def _classify(response: httpx.Response) -> ItpError | None:

@@ -16,7 +16,9 @@ from workers.translators.base import TranslationRequest
 from workers.translators.common import ApiTranslator, BackendContext, chunks, shape_error
 from workers.translators.http_client import error_detail
 
-AUTH_HINT = "set ITP_API_KEY or --api-key to a key this LibreTranslate server accepts"
+AUTH_HINT = (
+    "set ITP_API_KEY (or api_key in config.toml) to a key this LibreTranslate server accepts"
+)
 
 
 def _classify(response: httpx.Response) -> ItpError | None:

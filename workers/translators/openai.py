@@ -31,7 +31,10 @@ log = logging.getLogger("itp.translators.openai")
 
 DEFAULT_URL = "https://api.openai.com/v1"
 DEFAULT_MODEL = "gpt-4o-mini"
-AUTH_HINT = "set OPENAI_API_KEY or --api-key (ITP_API_KEY for other OpenAI-compatible servers)"
+AUTH_HINT = (
+    "set OPENAI_API_KEY (ITP_API_KEY for other OpenAI-compatible servers) or api_key in "
+    "config.toml"
+)
 MAX_REPLY_RETRIES = 2
 
 

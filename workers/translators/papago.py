@@ -5,7 +5,7 @@
 answers `{"message": {"result": {"translatedText"}}}`. The API takes one text per call, so a
 page's texts go out concurrently, at most `concurrency` (extra, default 4) at a time for this
 translator. Credentials: extra `client_id` / `client_secret` (from NAVER_CLIENT_ID /
-NAVER_CLIENT_SECRET), or `--api-key ID:SECRET`. Option `honorific=true` asks for polite
+NAVER_CLIENT_SECRET), or `ITP_API_KEY=ID:SECRET`. Option `honorific=true` asks for polite
 Korean/Japanese.
 """
 
@@ -20,7 +20,7 @@ from workers.translators.base import TranslationRequest
 from workers.translators.common import ApiTranslator, BackendContext, option_float, shape_error
 
 DEFAULT_URL = "https://papago.apigw.ntruss.com"
-AUTH_HINT = "set NAVER_CLIENT_ID and NAVER_CLIENT_SECRET (or --api-key ID:SECRET)"
+AUTH_HINT = "set NAVER_CLIENT_ID and NAVER_CLIENT_SECRET (or ITP_API_KEY=ID:SECRET)"
 
 
 def credentials(ctx: BackendContext) -> tuple[str, str]:

@@ -19,7 +19,7 @@ def test_reads_drawn_english(engine: OcrEngine) -> None:
     assert "HELLOTHERE" in texts and "SECONDLINE" in texts
     assert all(not ln.vertical for ln in lines)
     first = next(ln for ln in lines if "HELLO" in ln.text.upper())
-    x0, y0, x1, y1 = first.bbox
+    x0, y0, x1, _y1 = first.bbox
     assert 20 <= x0 <= 60 and 25 <= y0 <= 60 and x1 > 200
 
 

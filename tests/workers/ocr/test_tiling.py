@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 from workers.ocr.tiling import keep_in_tile, merge_lines, needs_tiling, plan_tiles, shift_line
 from workers.types import TextLine
 
@@ -19,7 +21,7 @@ def test_strip_tiles_cover_everything_with_overlap() -> None:
     tiles = plan_tiles(width, height)
     assert len(tiles) > 20
     assert tiles[0].y0 == 0 and tiles[-1].y1 == height
-    for a, b in zip(tiles, tiles[1:], strict=False):
+    for a, b in itertools.pairwise(tiles):
         assert b.y0 < a.y1 - 150  # overlap taller than a speech line
         assert b.y0 > a.y0
     assert not tiles[0].top_is_cut and tiles[0].bottom_is_cut

@@ -67,12 +67,11 @@ def draw_text_page(
     x0, y0, x1, y1 = ImageDraw.Draw(img).textbbox(at, text, font=f)
     erased = np.zeros((h, w, 3), np.uint8)
     erased[:] = bg
-    return Drawn(np.asarray(img).copy(), erased, np.asarray(mask).copy(), (x0, y0, x1, y1))
+    box = (int(x0), int(y0), int(x1), int(y1))
+    return Drawn(np.asarray(img).copy(), erased, np.asarray(mask).copy(), box)
 
 
-def bubble_page(
-    size: tuple[int, int], ellipse: Box, page_bg: RGB = (128, 128, 128)
-) -> Array:
+def bubble_page(size: tuple[int, int], ellipse: Box, page_bg: RGB = (128, 128, 128)) -> Array:
     """A grey page with a white, black-outlined speech balloon."""
     img = Image.new("RGB", size, page_bg)
     ImageDraw.Draw(img).ellipse(ellipse, fill=(255, 255, 255), outline=(0, 0, 0), width=3)
@@ -123,5 +122,8 @@ def ink_bbox(before: Array, after: Array) -> Box | None:
 
 def inside(inner: Box, outer: Box) -> bool:
     return (
-        inner[0] >= outer[0] and inner[1] >= outer[1] and inner[2] <= outer[2] and inner[3] <= outer[3]
+        inner[0] >= outer[0]
+        and inner[1] >= outer[1]
+        and inner[2] <= outer[2]
+        and inner[3] <= outer[3]
     )

@@ -26,23 +26,23 @@ def test_narrow_vertical_block_grows_inside_its_bubble() -> None:
         assert _in_ellipse(x, y), box  # never past the balloon's outline
 
 
-def test_block_without_bubble_keeps_its_box() -> None:
+def test_block_without_bubble_gets_only_a_small_margin() -> None:
     page = np.full((400, 400, 3), 255, np.uint8)  # flat page: the colour runs off
-    b = block((150, 180, 250, 210))
-    assert fitting_box(page, b, []) == (150, 180, 250, 210)
+    b = block((150, 180, 250, 210), line_height=30)
+    assert fitting_box(page, b, []) == (144, 174, 256, 216)
 
 
 def test_model_erased_block_is_not_grown_into_art() -> None:
     page = bubble_page((500, 560), ELLIPSE)
-    b = block((180, 240, 300, 280), erase="model")
-    assert fitting_box(page, b, []) == (180, 240, 300, 280)
+    b = block((180, 240, 300, 280), erase="model", line_height=40)
+    assert fitting_box(page, b, []) == (172, 232, 308, 288)
 
 
 def test_vertical_block_without_bubble_is_widened_sideways() -> None:
     page = np.full((500, 500, 3), 90, np.uint8)
-    b = block((230, 100, 260, 400), direction="v", erase="model")
+    b = block((230, 100, 260, 400), direction="v", erase="model", line_height=30)
     x0, y0, x1, y1 = fitting_box(page, b, [], widen=True)
-    assert (y0, y1) == (100, 400)
+    assert (y0, y1) == (94, 406)
     assert x1 - x0 > 30 and x0 < 230 and x1 > 260
 
 

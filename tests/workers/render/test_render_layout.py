@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from tests.workers.render.pages import cjk_face_or_skip, latin_face
 from workers.render.layout import (
     MIN_FONT_SIZE,
     PAD,
@@ -8,7 +9,6 @@ from workers.render.layout import (
     wraps_by_chars,
 )
 from workers.render.wrap import NO_LINE_START
-from tests.workers.render.pages import cjk_face_or_skip, latin_face
 
 
 def test_fits_inside_box() -> None:
@@ -26,9 +26,7 @@ def test_size_is_the_largest_that_fits() -> None:
     text = "I told you not to come back here, didn't I?"
     fit = fit_text(text, 180, 150, face, by_chars=False, max_size=60)
     assert not fit.overflow
-    bigger = fit_text(
-        text, 180, 150, face, by_chars=False, min_size=fit.font_size + 1, max_size=60
-    )
+    bigger = fit_text(text, 180, 150, face, by_chars=False, min_size=fit.font_size + 1, max_size=60)
     assert bigger.overflow
 
 

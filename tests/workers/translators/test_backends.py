@@ -43,7 +43,7 @@ CASES = [
         texts_of=lambda s: list(s.body["q"]),
         authorised=lambda s: s.body.get("api_key") == "lt-secret-key",
         bad_credentials=Reply(403, body={"error": "Invalid API key"}),
-        hint="--api-key",
+        hint="ITP_API_KEY",
         secret="lt-secret-key",
     ),
     Case(
