@@ -90,5 +90,9 @@ def run(args: argparse.Namespace, settings: Settings, *, token: str | None = Non
     print(f"token: {token}", flush=True)
     level = "info" if getattr(args, "verbose", False) else "warning"
     server = uvicorn.Server(uvicorn_config(app, log_level=level))
-    server.run(sockets=[sock])
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        # uvicorn shuts down gracefully on Ctrl-C, then re-raises it: that is a normal stop.
+        return 130
     return 0 if server.started else 1

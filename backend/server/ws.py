@@ -64,8 +64,12 @@ async def ws_endpoint(websocket: WebSocket) -> None:
     finally:
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        outcomes = await asyncio.gather(*tasks, return_exceptions=True)
         state.hub.detach(session, conn)
+        for outcome in outcomes:
+            if isinstance(outcome, Exception):
+                log.error("websocket session %s failed", session.session_id,
+                          exc_info=outcome)
 
 
 async def _handshake(websocket: WebSocket, state: AppState,

@@ -24,10 +24,11 @@ const IDLE_CLOSE_MS = 30_000;
 let keepaliveTimer = null;
 let idleTimer = null;
 
-// Chrome stops a worker after 30 s without extension activity, even with a socket open; pings
-// on the socket and an API call every 20 s while jobs run keep it. Should it be stopped anyway
-// (browser policy, crash), the alarm wakes a new worker, which reconnects and resumes from
-// storage.session. With no jobs left the socket closes and the worker may sleep.
+// Browsers stop a worker after 30 s without extension activity. While jobs run, pings on the
+// socket (activity for Chrome 116+) and an API call every 20 s keep it. Should it be stopped
+// anyway (browser policy, crash), the next message from a waiting tab or this alarm starts a
+// new worker, which reconnects and resumes from storage.session. With no jobs left the socket
+// closes and the worker may sleep.
 function keepAlive() {
   if (store.size === 0) {
     clearInterval(keepaliveTimer);
@@ -108,7 +109,12 @@ const handlers = {
     return { job_id: reply.job_id, images: reply.images };
   },
   "itp-prioritize": async (msg) => {
-    socket.send({ type: "prioritize", image_ids: msg.image_ids });
+    router.prioritize(msg.image_ids);
+    return {};
+  },
+  "itp-alive": async () => {
+    await store.ready;
+    keepAlive();
     return {};
   },
   "itp-result": async (msg) => {

@@ -9,6 +9,7 @@ export class Router {
   constructor(store, socket) {
     this.store = store;
     this.socket = socket;
+    this.priority = [];
   }
 
   async onServerMessage(msg) {
@@ -52,6 +53,13 @@ export class Router {
     for (const [id, job] of this.store.all()) {
       send({ type: "subscribe", job_id: id, last_seq: job.lastSeq });
     }
+    // What the reader was looking at when the connection dropped still goes first.
+    if (this.priority.length) send({ type: "prioritize", image_ids: this.priority });
+  }
+
+  prioritize(imageIds) {
+    this.priority = imageIds;
+    this.socket.send({ type: "prioritize", image_ids: imageIds });
   }
 
   async uploadInstead(jobId, job, msg) {

@@ -10,6 +10,7 @@ export const CONTENT_FILES = [
   "content/badges.js",
   "content/swap.js",
   "content/records.js",
+  "content/results.js",
   "content/observe.js",
   "content/main.js",
 ];

@@ -4,15 +4,17 @@
   const itp = globalThis.__itp;
   if (itp.controller) return;
   const { ext, safe, send } = itp.util;
-  const { records, discover, swap, badges, observe } = itp;
+  const { records, discover, swap, badges, observe, results } = itp;
 
   let minSize = 150;
   let started = false;
   let showOriginals = false;
-  const results = new Map();
   let early = [];
 
   function rescan(roots) {
+    // Readers that swap chapters in place (history.pushState) leave old images detached.
+    records.all().filter((rec) => !rec.el.isConnected)
+      .forEach((rec) => forget(rec, { restore: false }));
     const found = [];
     for (const root of roots) {
       const { found: more, small } = discover.scan(root, minSize, records.has);
@@ -29,19 +31,31 @@
     if (fresh.length) submit(fresh);
   }
 
-  async function submit(recs) {
+  // Jobs stay well under the server's per-job cap, and the first batch (what the reader sees)
+  // starts while the rest are still being sent.
+  const BATCH = 200;
+
+  function submit(recs) {
     const ordered = discover.readingOrder(recs);
     const urls = [...new Set(ordered.map((rec) => rec.url))];
     ordered.forEach((rec) => records.setState(rec, "sending"));
+    for (let i = 0; i < urls.length; i += BATCH) {
+      const batch = urls.slice(i, i + BATCH);
+      const members = new Set(batch);
+      submitBatch(batch, ordered.filter((rec) => members.has(rec.url))).catch(itp.util.report);
+    }
+  }
+
+  async function submitBatch(urls, recs) {
     const reply = await send({ kind: "itp-submit", pageUrl: location.href, urls });
     if (!reply.ok) {
-      ordered.forEach((rec) => records.setState(rec, "error", { error: reply.error }));
+      recs.forEach((rec) => records.setState(rec, "error", { error: reply.error }));
       return;
     }
     const idByUrl = new Map();
     reply.images.forEach((image, i) => idByUrl.set(image.url ?? urls[i], image.image_id));
     urls.forEach((url, i) => idByUrl.has(url) || idByUrl.set(url, reply.images[i]?.image_id));
-    for (const rec of ordered) {
+    for (const rec of recs) {
       rec.jobId = reply.job_id;
       // Events may have come first (matched by URL): keep the state they set.
       rec.imageId = idByUrl.get(rec.url) ?? null;
@@ -91,25 +105,11 @@
     records.setState(rec, "error", { error: reason || "failed" });
   }
 
-  /** Fetches a result once per image (through the worker, which holds the token). */
-  function resultFor(imageId, resultUrl) {
-    if (!results.has(imageId)) {
-      const pending = send({ kind: "itp-result", result_url: resultUrl }).then((reply) => {
-        if (!reply.ok) throw new Error(reply.error);
-        const blob = new Blob([itp.util.base64ToBytes(reply.b64)], { type: reply.type });
-        return { blob, url: URL.createObjectURL(blob) };
-      });
-      pending.catch(() => results.delete(imageId));
-      results.set(imageId, pending);
-    }
-    return results.get(imageId);
-  }
-
   async function finish(rec, event) {
     if (rec.blobUrl) return;
     const resultUrl = event.result_url ?? `v1/results/${encodeURIComponent(event.image_id)}`;
     try {
-      const result = await resultFor(event.image_id ?? rec.imageId, resultUrl);
+      const result = await results.get(event.image_id ?? rec.imageId, resultUrl);
       Object.assign(rec, { blob: result.blob, blobUrl: result.url, shownUrl: result.url });
     } catch (err) {
       records.setState(rec, "error", { error: `result: ${err.message}` });
@@ -124,22 +124,13 @@
     }
   }
 
-  function dataUrlOf(blob) {
-    return new Promise((resolve, reject) => {
-      const reader = new FileReader();
-      reader.onload = () => resolve(reader.result);
-      reader.onerror = () => reject(reader.error);
-      reader.readAsDataURL(blob);
-    });
-  }
-
   /**
    * The browser would not show the blob: URL (a page CSP that applies to us after all): a
    * data: URL is often allowed where blob: is not. Failing that, the original stays.
    */
   async function showFailed(rec) {
     if (rec.shownUrl === rec.blobUrl && rec.blob) {
-      rec.dataUrl = await dataUrlOf(rec.blob);
+      rec.dataUrl = await results.dataUrl(rec.blob);
       rec.shownUrl = rec.dataUrl;
       if (rec.state === "done") swap.showTranslation(rec);
       return;
@@ -192,10 +183,16 @@
   function forget(rec, options) {
     observe.untrack(rec);
     records.drop(rec, options);
-    if (rec.blobUrl && !records.shared(rec)) {
-      URL.revokeObjectURL(rec.blobUrl);
-      results.delete(rec.imageId);
-    }
+    results.release(rec);
+  }
+
+  // While images are on their way, a message now and then wakes a background worker the
+  // browser stopped, which then reconnects and resumes the jobs (its alarm would, later).
+  const HEARTBEAT_MS = 10_000;
+
+  function heartbeat() {
+    const waiting = records.all().some((rec) => rec.jobId && !records.isTerminal(rec));
+    if (waiting) send({ kind: "itp-alive" });
   }
 
   function start(size) {
@@ -206,6 +203,13 @@
       swap.onShowFailed(safe(showFailed));
       observe.start({ rescan: safe(rescan), mutated: safe(mutated) });
       window.addEventListener("pagehide", () => send({ kind: "itp-cancel" }));
+      setInterval(safe(heartbeat), HEARTBEAT_MS);
+      // Back from the back/forward cache: the jobs were cancelled on the way out.
+      window.addEventListener("pageshow", safe((e) => {
+        if (!e.persisted) return;
+        records.all().filter((rec) => !records.isTerminal(rec)).forEach((rec) => forget(rec));
+        rescan([document.documentElement]);
+      }));
     }
     // Asked again: failed images get another try, and anything new is picked up.
     const failed = records.all().filter((rec) => rec.state === "error");

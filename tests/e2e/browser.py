@@ -82,6 +82,16 @@ class Extension:
         return reply
 
 
+def stop_service_workers(context: BrowserContext, page: Page) -> None:
+    """What the browser does to an idle extension worker, on demand (DevTools protocol)."""
+    cdp = context.new_cdp_session(page)
+    try:
+        cdp.send("ServiceWorker.enable")
+        cdp.send("ServiceWorker.stopAllWorkers")
+    finally:
+        cdp.detach()
+
+
 @contextmanager
 def chromium_with_extension() -> Iterator[tuple[BrowserContext, Extension]]:
     with tempfile.TemporaryDirectory(prefix="itp-chromium-") as profile, sync_playwright() as p:

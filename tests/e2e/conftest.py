@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[2]
 def artifacts(request: pytest.FixtureRequest) -> Path:
     """Screenshots a person can look at: $ITP_TEST_ARTIFACTS or test-artifacts/ (gitignored)."""
     root = Path(os.environ.get("ITP_TEST_ARTIFACTS") or REPO / "test-artifacts")
-    out = root / "e2e" / request.node.name
+    out = root / "e2e" / str(request.node.name)
     out.mkdir(parents=True, exist_ok=True)
     return out
 

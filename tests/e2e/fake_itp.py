@@ -10,7 +10,7 @@ import io
 import itertools
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,9 +36,14 @@ class FakeItp:
     uploads: list[str] = field(default_factory=list)
     # Set by a test to cut every WebSocket after this many events were sent on it.
     drop_after: int | None = None
+    # How long each image "translates": long enough for prioritize messages to matter.
+    work_s: float = 0.5
+    # The image URLs of each job, in the order the extension sent them.
+    jobs: list[list[str]] = field(default_factory=list)
     seq: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
-    loop: asyncio.AbstractEventLoop | None = None
+    # Strong references: the event loop keeps only weak ones to running tasks.
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
 
 def _authorized(fake: FakeItp, request: Request) -> bool:
@@ -54,6 +59,11 @@ def _invert(data: bytes) -> bytes:
 
 
 def build_app(fake: FakeItp) -> Starlette:
+    def spawn(work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        fake.tasks.add(task)
+        task.add_done_callback(fake.tasks.discard)
+
     async def emit(job_id: str, image_id: str, url: str, kind: str, **extra: Any) -> None:
         event = {"seq": next(fake.seq), "type": kind, "job_id": job_id, "image_id": image_id,
                  "url": url, **extra}
@@ -74,7 +84,7 @@ def build_app(fake: FakeItp) -> Starlette:
 
     async def process(job_id: str, image_id: str, url: str, data: bytes) -> None:
         await emit(job_id, image_id, url, "progress", stage="ocr")
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(fake.work_s)
         try:
             fake.results[image_id] = _invert(data)
         except Exception as exc:  # noqa: BLE001 - any undecodable input is a bad image
@@ -99,12 +109,12 @@ def build_app(fake: FakeItp) -> Starlette:
             return JSONResponse({"error": {"code": "unauthorized", "message": "no"}}, 401)
         body = await request.json()
         job_id = f"job{next(fake.ids)}"
+        fake.jobs.append([item["url"] for item in body["images"]])
         images = []
         for item in body["images"]:
             image_id = f"img{next(fake.ids)}"
             images.append({"image_id": image_id, "url": item["url"]})
-            asyncio.create_task(fetch_and_process(job_id, image_id, item["url"],
-                                                  item.get("referer", "")))
+            spawn(fetch_and_process(job_id, image_id, item["url"], item.get("referer", "")))
         fake.events.setdefault(job_id, [])
         return JSONResponse({"job_id": job_id, "images": images}, 202)
 
@@ -115,7 +125,7 @@ def build_app(fake: FakeItp) -> Starlette:
         url = request.headers["x-image-url"]
         fake.uploads.append(url)
         image_id = f"img{next(fake.ids)}"
-        asyncio.create_task(process(job_id, image_id, url, await request.body()))
+        spawn(process(job_id, image_id, url, await request.body()))
         return JSONResponse({"image_id": image_id})
 
     async def result(request: Request) -> Response:

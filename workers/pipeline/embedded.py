@@ -55,6 +55,7 @@ class EmbeddedPipeline:
         self._seq = itertools.count()
         self._epoch = itertools.count(1)
         self._boost: dict[str, Key] = {}
+        self._job_order: dict[str, int] = {}
         self._work: dict[str, _Work] = {}
         self._cancelled_jobs: set[str] = set()
         self._tasks: list[asyncio.Task[None]] = []
@@ -99,6 +100,7 @@ class EmbeddedPipeline:
 
     def submit(self, task: ImageTask) -> None:
         work = _Work(task, next(self._seq))
+        self._job_order.setdefault(task.job_id, work.seq)
         self._work[task.image_id] = work
         self._cancelled_jobs.discard(task.job_id)
         queue = self._queues["ocr"]
@@ -109,7 +111,7 @@ class EmbeddedPipeline:
     def prioritize(self, image_ids: Sequence[str]) -> None:
         epoch = next(self._epoch)
         for i, image_id in enumerate(image_ids):
-            self._boost[image_id] = (-epoch, i)
+            self._boost[image_id] = (-epoch, i, 0)
 
     def cancel_job(self, job_id: str) -> int:
         self._cancelled_jobs.add(job_id)
@@ -126,7 +128,12 @@ class EmbeddedPipeline:
     # -- stage bodies ----------------------------------------------------------------------
 
     def _key(self, work: _Work) -> Key:
-        return self._boost.get(work.task.image_id, (1, work.seq))
+        # Unless prioritised: earlier jobs first, and pages in reading order within a job
+        # (downloads may finish out of order; the reader reads page 1 first).
+        boosted = self._boost.get(work.task.image_id)
+        if boosted is not None:
+            return boosted
+        return (1, self._job_order.get(work.task.job_id, 0), work.task.page_index)
 
     async def _in(self, stage: str, fn: Callable[[], R]) -> R:
         return await asyncio.get_running_loop().run_in_executor(self._pools[stage], fn)
@@ -252,6 +259,11 @@ class EmbeddedPipeline:
         self._boost.pop(work.task.image_id, None)
         for queue in self._queues.values():
             queue.remove_if(lambda w: w is work)
+        job = work.task.job_id
+        # A long-running server sees endless jobs: keep per-job state only while it has work.
+        if not any(w.task.job_id == job for w in self._work.values()):
+            self._job_order.pop(job, None)
+            self._cancelled_jobs.discard(job)
 
     def _emit(self, work: _Work, kind: EventKind, *, stage: str = "", position: int = 0,
               result: PageResult | None = None, error: ItpError | None = None) -> None:

@@ -37,7 +37,7 @@ class Models:
         self._ocr.warm_up()
         from workers.inpaint.select import load_inpainter
 
-        self._inpainter = load_inpainter(self.settings)
+        self._inpainter = load_inpainter(self.settings.with_(threads=threads))
         if self.settings.translator.name not in ("", "none"):
             from workers.render.fonts import find_font
 

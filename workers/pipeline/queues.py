@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
-Key = tuple[int, int]
+Key = tuple[int, int, int]
 
 
 class StageQueue(Generic[T]):

@@ -101,14 +101,17 @@ def ink_color(pixels: npt.NDArray[np.uint8], background: RGB) -> RGB:
     bg = np.asarray(background, dtype=np.float32)
     # Seeded with the background and the pixel farthest from it, so the result is
     # deterministic and the two clusters start on opposite sides.
-    far = px[int(((px - bg) ** 2).sum(axis=1).argmax())]
-    c0, c1 = bg, far
+    d = px - bg
+    c0, c1 = bg, px[int(np.einsum("ij,ij->i", d, d).argmax())]
+    total = px.sum(axis=0)
     for _ in range(_KMEANS_ITERS):
-        second = ((px - c1) ** 2).sum(axis=1) < ((px - c0) ** 2).sum(axis=1)
-        n1 = int(second.sum())
+        # Nearer to c1 than to c0 <=> on c1's side of the plane halfway between them.
+        second = ((px - (c0 + c1) / 2) @ (c1 - c0) > 0).astype(np.float32)
+        n1 = float(second.sum())
         n0 = len(px) - n1
-        new0 = px[~second].mean(axis=0) if n0 else c0
-        new1 = px[second].mean(axis=0) if n1 else c1
+        sum1 = second @ px
+        new0 = (total - sum1) / n0 if n0 else c0
+        new1 = sum1 / n1 if n1 else c1
         if np.abs(new0 - c0).max() < 0.5 and np.abs(new1 - c1).max() < 0.5:
             break
         c0, c1 = new0, new1

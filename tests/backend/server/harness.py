@@ -53,7 +53,7 @@ class Origin:
         return f"{self.base}{path}"
 
 
-def _origin_app(origin: Origin, big: int) -> Starlette:
+def origin_app(origin: Origin, big: int) -> Starlette:
     async def image(request: Request) -> Response:
         name = request.path_params["name"]
         origin.hits.append((name, request.headers.get("referer"), request.headers.get("host")))
@@ -97,7 +97,7 @@ async def origin_server(images: dict[str, bytes], *, big: int = 200_000) -> Asyn
     sock = bind("127.0.0.1", 0)
     port = sock.getsockname()[1]
     origin = Origin(f"http://127.0.0.1:{port}", port, images)
-    async with serving(_origin_app(origin, big), sock):
+    async with serving(origin_app(origin, big), sock):
         yield origin
         origin.hold.set()
 

@@ -204,7 +204,7 @@ class LamaInpainter:
         with self._cpu_lock:
             if self._cpu_generator is None:
                 with torch.device("meta"):
-                    cpu = LamaGenerator()
+                    cpu = LamaGenerator(self._generator.n_blocks)
                 state = {k: v.to("cpu") for k, v in self._generator.state_dict().items()}
                 cpu.load_state_dict(state, strict=True, assign=True)
                 self._cpu_generator = cpu.eval().requires_grad_(False)

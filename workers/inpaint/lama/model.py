@@ -48,6 +48,7 @@ class LamaGenerator(nn.Module):
 
     def __init__(self, n_blocks: int = N_BLOCKS) -> None:
         super().__init__()
+        self.n_blocks = n_blocks
         layers: list[nn.Module] = [nn.ReflectionPad2d(3), FfcBnAct(4, NGF, 7, 0, 0)]
         for i in range(N_DOWNSAMPLING):
             ch = NGF * 2**i
@@ -87,14 +88,15 @@ def expected_params() -> list[tuple[str, tuple[int, ...]]]:
     return [(str(name), tuple(int(d) for d in shape)) for name, shape in json.loads(text)]
 
 
-def build_generator(*, seed: int | None = None) -> LamaGenerator:
+def build_generator(*, seed: int | None = None, n_blocks: int = N_BLOCKS) -> LamaGenerator:
     """A generator with freshly initialised weights (seeded, without touching the global RNG
-    when `seed` is given); for benchmarks and tests where the real weights are not at hand."""
+    when `seed` is given); for benchmarks and tests where the real weights are not at hand.
+    Fewer `n_blocks` give a cheaper network of the same shape outside the bottleneck."""
     if seed is None:
-        return LamaGenerator().eval()
+        return LamaGenerator(n_blocks).eval()
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        return LamaGenerator().eval()
+        return LamaGenerator(n_blocks).eval()
 
 
 def generator_state(checkpoint: object) -> Mapping[str, Tensor]:

@@ -49,15 +49,14 @@ def resolve_precision(
 ) -> torch.dtype:
     """The autocast dtype for `precision` on `device` (float32 = no autocast).
 
-    `auto`: float32 on the CPU (half precision is no faster there), bfloat16 on a GPU that
-    has it, else float16. float16 on the CPU falls back to float32: CPU autocast is meant for
-    bfloat16. The weights always stay float32: converting them darkens LaMa's output.
+    The setting is for GPUs: the CPU always runs float32, as CPUs without native bf16/fp16
+    arithmetic (most) run half precision many times slower. `auto` on a GPU: bfloat16 where
+    supported, else float16. The weights always stay float32: converting them darkens
+    LaMa's output.
     """
     if device.type == "cpu":
-        if precision == "bf16":
-            return torch.bfloat16
-        if precision == "fp16":
-            log.warning("fp16 is not used on the CPU; running LaMa in fp32")
+        if precision in ("fp16", "bf16"):
+            log.warning("precision %s applies to CUDA; LaMa runs fp32 on the CPU", precision)
         return torch.float32
     if precision == "fp32":
         return torch.float32

@@ -39,8 +39,15 @@ def checkpoint(generator: LamaGenerator, tmp_path_factory: pytest.TempPathFactor
 
 
 @pytest.fixture(scope="module")
-def inpainter(generator: LamaGenerator) -> LamaInpainter:
-    return LamaInpainter(generator, device="cpu", precision="auto", threads=0, warmup=False)
+def checkpoint_sha256(checkpoint: Path) -> str:
+    return hashlib.sha256(checkpoint.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def inpainter() -> LamaInpainter:
+    # One residual block instead of 18: the same data path at a fraction of the CPU time.
+    small = build_generator(seed=2, n_blocks=1)
+    return LamaInpainter(small, device="cpu", precision="auto", threads=0, warmup=False)
 
 
 def _item(h: int, w: int, seed: int = 0) -> InpaintItem:
@@ -51,22 +58,25 @@ def _item(h: int, w: int, seed: int = 0) -> InpaintItem:
     return InpaintItem(image=image, mask=mask)
 
 
-def _served_entry(server: FileServer, checkpoint: Path, sha256: str | None = None) -> ModelEntry:
+def _served_entry(server: FileServer, checkpoint: Path, sha256: str) -> ModelEntry:
     server.files["/lama_large_512px.ckpt"] = checkpoint
-    digest = hashlib.sha256(checkpoint.read_bytes()).hexdigest()
     return replace(
         get_entry("lama"),
         url=server.url("/lama_large_512px.ckpt"),
-        sha256=sha256 or digest,
+        sha256=sha256,
         size_bytes=checkpoint.stat().st_size,
         size_exact=True,
     )
 
 
 def test_download_load_and_inpaint(
-    file_server: FileServer, checkpoint: Path, generator: LamaGenerator, tmp_path: Path
+    file_server: FileServer,
+    checkpoint: Path,
+    checkpoint_sha256: str,
+    generator: LamaGenerator,
+    tmp_path: Path,
 ) -> None:
-    entry = _served_entry(file_server, checkpoint)
+    entry = _served_entry(file_server, checkpoint, checkpoint_sha256)
     path = resolve_weights("lama", None, tmp_path, True, entry=entry, progress=False)
     assert path == tmp_path / "models" / "lama_large_512px.ckpt"
     lama = LamaInpainter.from_checkpoint(path, device="cpu", threads=0, warmup=False)
@@ -147,6 +157,21 @@ def test_out_of_memory_halves_then_falls_back_to_the_cpu(
     assert attempts == [3, 1, 1, 1, 1]
     assert len(outs) == 3
     assert any("on the CPU" in r.message for r in caplog.records)
+
+
+def test_cpu_copy_for_the_fallback_has_the_same_weights(inpainter: LamaInpainter) -> None:
+    saved = inpainter._cpu_generator
+    inpainter._cpu_generator = None  # as on a GPU: no CPU copy until one is needed
+    try:
+        copy = inpainter._cpu_model()
+        assert copy is not inpainter._generator
+        assert copy is inpainter._cpu_model()
+        for (k, a), b in zip(
+            inpainter._generator.state_dict().items(), copy.state_dict().values(), strict=True
+        ):
+            assert torch.equal(a, b), k
+    finally:
+        inpainter._cpu_generator = saved
 
 
 def test_padding_mirrors_the_image_and_leaves_the_border_unmasked() -> None:

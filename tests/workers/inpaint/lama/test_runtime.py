@@ -21,7 +21,7 @@ GPU = torch.device("cuda", 0)
     [
         ("auto", torch.float32),
         ("fp32", torch.float32),
-        ("bf16", torch.bfloat16),
+        ("bf16", torch.float32),
         ("fp16", torch.float32),
     ],
 )

@@ -1,0 +1,80 @@
+"""Box geometry and one-to-one matching of found boxes to annotated ones."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from workers.types import Box
+
+
+def area(box: Box) -> int:
+    return max(0, box[2] - box[0]) * max(0, box[3] - box[1])
+
+
+def intersection(a: Box, b: Box) -> int:
+    return area((max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])))
+
+
+def iou(a: Box, b: Box) -> float:
+    inter = intersection(a, b)
+    union = area(a) + area(b) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def covered(inner: Box, outer: Box) -> float:
+    """Share of `inner` that lies inside `outer`."""
+    return intersection(inner, outer) / max(area(inner), 1)
+
+
+def overlap_smaller(a: Box, b: Box) -> float:
+    """Intersection over the smaller box: 1 when one box holds the other."""
+    return intersection(a, b) / max(min(area(a), area(b)), 1)
+
+
+def pad(box: Box, margin: int) -> Box:
+    return (box[0] - margin, box[1] - margin, box[2] + margin, box[3] + margin)
+
+
+def xywh_to_box(x: float, y: float, w: float, h: float) -> Box:
+    return (round(x), round(y), round(x + w), round(y + h))
+
+
+@dataclass(frozen=True, slots=True)
+class Matching:
+    """Found boxes paired with annotated ones, each used at most once."""
+
+    found: int
+    annotated: int
+    pairs: tuple[tuple[int, int, float], ...]  # (found index, annotated index, IoU)
+
+    @property
+    def matched(self) -> int:
+        return len(self.pairs)
+
+    @property
+    def precision(self) -> float | None:
+        return self.matched / self.found if self.found else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.matched / self.annotated if self.annotated else None
+
+
+def match_boxes(found: Sequence[Box], annotated: Sequence[Box],
+                threshold: float = 0.5) -> Matching:
+    """Greedy matching by IoU, best pairs first; pairs under `threshold` do not count."""
+    candidates = sorted(((iou(f, a), i, j) for i, f in enumerate(found)
+                         for j, a in enumerate(annotated)), reverse=True)
+    used_f: set[int] = set()
+    used_a: set[int] = set()
+    pairs: list[tuple[int, int, float]] = []
+    for score, i, j in candidates:
+        if score < threshold:
+            break
+        if i in used_f or j in used_a:
+            continue
+        used_f.add(i)
+        used_a.add(j)
+        pairs.append((i, j, round(score, 3)))
+    return Matching(len(found), len(annotated), tuple(sorted(pairs)))

@@ -1,0 +1,153 @@
+"""The `Pipeline` contract, whatever the transport: the embedded pipeline, the distributed
+one over the memory transport, and over Redis (stage workers in this process, as tasks)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.drawing import encode, text_page
+from tests.workers.transport.redisproc import RedisProc
+from workers.config import Settings, TranslatorSettings
+from workers.pipeline.api import ImageTask, Pipeline, PipelineEvent
+from workers.runner.spec import WorkerOptions
+from workers.transport.base import STAGE_NAMES
+
+SETTINGS = Settings(translator=TranslatorSettings(name="deterministic", latency_s=0.0),
+                    inpainter="opencv", threads=1)
+OPTIONS = WorkerOptions(claim_idle_s=5.0, grace_s=2.0)
+
+
+def page(words: str) -> bytes:
+    return encode(text_page([(words, (40, 60)), ("SECOND LINE", (40, 110))], size=(480, 320)))
+
+
+@dataclass
+class Harness:
+    pipeline: Pipeline
+    events: asyncio.Queue[PipelineEvent]
+
+    async def until_finished(self, count: int) -> list[PipelineEvent]:
+        seen: list[PipelineEvent] = []
+        finished = 0
+        while finished < count:
+            event = await asyncio.wait_for(self.events.get(), 120)
+            seen.append(event)
+            finished += event.kind in ("done", "error")
+        return seen
+
+
+@pytest.fixture(params=["embedded", "memory", pytest.param("redis", marks=pytest.mark.redis)])
+async def harness(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Harness]:
+    events: asyncio.Queue[PipelineEvent] = asyncio.Queue()
+    kind = request.param
+    if kind == "embedded":
+        from workers.pipeline.embedded import EmbeddedPipeline
+
+        embedded = EmbeddedPipeline(SETTINGS, events.put_nowait)
+        await embedded.start()
+        yield Harness(embedded, events)
+        await embedded.stop()
+        return
+    stop = asyncio.Event()
+    ready = asyncio.Event()
+    server: RedisProc | None = None
+    if kind == "memory":
+        from workers.pipeline.distributed import DistributedPipeline
+        from workers.runner.app import serve_stages
+        from workers.transport.blobs import MemoryBlobs
+        from workers.transport.memory import MemoryTransport
+
+        transport, blobs = MemoryTransport(), MemoryBlobs()
+        pipeline: Pipeline = DistributedPipeline(SETTINGS, events.put_nowait, transport, blobs)
+        workers = asyncio.create_task(serve_stages(STAGE_NAMES, SETTINGS, transport, blobs,
+                                                   OPTIONS, stop, ready=ready))
+    else:
+        from workers.pipeline.distributed import RedisPipeline
+        from workers.runner.app import run_redis_worker
+
+        server = RedisProc(tmp_path / "redis")
+        server.start()
+        pipeline = RedisPipeline(SETTINGS, events.put_nowait, server.url)
+        workers = asyncio.create_task(run_redis_worker(STAGE_NAMES, SETTINGS, server.url,
+                                                       OPTIONS, stop, ready=ready))
+    await pipeline.start()
+    await asyncio.wait_for(ready.wait(), 60)
+    try:
+        yield Harness(pipeline, events)
+    finally:
+        stop.set()
+        await asyncio.wait_for(workers, 30)
+        await pipeline.stop()
+        if server is not None:
+            server.kill()
+
+
+async def test_pages_translated_and_bad_one_fails_alone(harness: Harness) -> None:
+    tasks = [ImageTask("a", "job", page("HELLO THERE"), SETTINGS, 0),
+             ImageTask("bad", "job", b"<html>nope</html>", SETTINGS, 1),
+             ImageTask("c", "job", page("GOOD MORNING"), SETTINGS, 2)]
+    for task in tasks:
+        harness.pipeline.submit(task)
+    seen = await harness.until_finished(len(tasks))
+    done = {e.image_id: e for e in seen if e.kind == "done"}
+    errors = {e.image_id: e for e in seen if e.kind == "error"}
+    assert set(done) == {"a", "c"} and set(errors) == {"bad"}
+    assert errors["bad"].error is not None and errors["bad"].error.code == "bad_image"
+    result = done["a"].result
+    assert result is not None and result.image.shape == (320, 480, 3)
+    assert [b.source_text.upper() for b in result.blocks] == ["HELLO THERE SECOND LINE"]
+    block = result.blocks[0]
+    assert block.translation and block.font_size > 0 and block.erase == "fill"
+    original = text_page([("HELLO THERE", (40, 60)), ("SECOND LINE", (40, 110))],
+                         size=(480, 320))
+    assert not np.array_equal(result.image, original)
+    assert {"decode", "ocr", "process", "translate", "preprocess", "render"} <= set(
+        result.timings)
+    kinds = [e.kind for e in seen if e.image_id == "a"]
+    assert kinds[0] == "queued" and kinds[-1] == "done" and "progress" in kinds
+    assert harness.pipeline.backlog() == 0
+
+
+async def test_prioritized_image_finishes_first(harness: Harness) -> None:
+    for i in range(5):
+        harness.pipeline.submit(ImageTask(f"p{i}", "job", page(f"PAGE NUMBER {i}"), SETTINGS,
+                                          i))
+    harness.pipeline.prioritize(["p4"])
+    order = [e.image_id for e in await harness.until_finished(5) if e.kind == "done"]
+    assert order.index("p4") < order.index("p1")
+
+
+async def test_cancel_drops_queued_work(harness: Harness) -> None:
+    for i in range(4):
+        harness.pipeline.submit(ImageTask(f"c{i}", "gone", page("CANCEL ME"), SETTINGS, i))
+    assert harness.pipeline.cancel_job("gone") >= 3
+    seen = await harness.until_finished(4)
+    codes = [e.error.code if e.error else e.kind for e in seen if e.kind in ("done", "error")]
+    assert codes.count("cancelled") >= 3
+    assert harness.pipeline.backlog() == 0
+    # Nothing more arrives for a cancelled image, whatever the workers were doing.
+    await asyncio.sleep(0.5)
+    assert all(e.kind == "progress" for e in _drain(harness.events))
+
+
+async def test_erase_only_leaves_no_text(harness: Harness) -> None:
+    settings = SETTINGS.with_(translator=TranslatorSettings(name="none"))
+    harness.pipeline.submit(ImageTask("e", "job2", page("ERASE ME"), settings, 0))
+    seen = await harness.until_finished(1)
+    result = seen[-1].result
+    assert result is not None
+    assert result.image.min() > 200, "the text is gone and nothing was lettered"
+    assert result.blocks and all(b.translation == "" for b in result.blocks)
+
+
+def _drain(queue: asyncio.Queue[PipelineEvent]) -> list[PipelineEvent]:
+    out = []
+    while not queue.empty():
+        out.append(queue.get_nowait())
+    return out

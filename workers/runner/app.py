@@ -1,0 +1,89 @@
+"""A worker process: the stages it was asked for, over a transport and a blob store.
+
+`serve_stages` is transport-independent (the tests run it over the memory transport too);
+`run_redis_worker` is what `itp worker` runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable, Sequence
+
+from workers.config import Settings
+from workers.runner.context import StageContext
+from workers.runner.handlers import HANDLERS
+from workers.runner.loop import StageWorker
+from workers.runner.models import StageModels
+from workers.runner.spec import SPECS, WorkerOptions
+from workers.transport.base import Transport
+from workers.transport.blobs import BlobStore
+from workers.transport.placement import BlobMode
+
+log = logging.getLogger(__name__)
+
+
+def consumer_name(options: WorkerOptions) -> str:
+    # Stable across a container restart (same hostname, pid 1), so a restarted worker finds
+    # its own pending messages first.
+    return options.name or f"{socket.gethostname()}-{os.getpid()}"
+
+
+async def serve_stages(stages: Sequence[str], settings: Settings, transport: Transport,
+                       blobs: BlobStore, options: WorkerOptions, stop: asyncio.Event,
+                       *, models: StageModels | None = None,
+                       ready: asyncio.Event | None = None) -> list[StageWorker]:
+    """Run the stages until `stop` is set; returns the stage workers (for their counters)."""
+    await transport.setup()
+    models = models or StageModels(settings, stages)
+    await asyncio.to_thread(models.load)
+    threads = sum(options.concurrency_of(SPECS[s]) for s in stages)
+    ctx = StageContext(transport, blobs, models, settings, threads, options.transport_retry_s)
+    name = consumer_name(options)
+    workers = [StageWorker(SPECS[s], HANDLERS[s], ctx, options, name) for s in stages]
+    log.info("worker %s serving %s", name, ", ".join(stages))
+    if ready is not None:
+        ready.set()
+    try:
+        await asyncio.gather(*(w.run(stop) for w in workers))
+    finally:
+        ctx.close()
+        await models.aclose()
+    return workers
+
+
+async def run_redis_worker(stages: Sequence[str], settings: Settings, redis_url: str,
+                           options: WorkerOptions, stop: asyncio.Event, *,
+                           namespace: str = "itp", blob_mode: BlobMode = "auto",
+                           ready: asyncio.Event | None = None) -> None:
+    from workers.transport.redis_streams import RedisTransport, connect
+    from workers.transport.shared import SharedBlobs
+
+    client = connect(redis_url)
+    transport = RedisTransport(client, namespace)
+    blobs = SharedBlobs(client, namespace, mode=blob_mode, role="worker")
+    await _retry_start(blobs.start, transport)
+    upkeep = asyncio.create_task(blobs.maintain())
+    try:
+        await serve_stages(stages, settings, transport, blobs, options, stop, ready=ready)
+    finally:
+        upkeep.cancel()
+        with contextlib.suppress(*transport.transient):
+            await blobs.close()
+        await transport.close()
+
+
+async def _retry_start(start: Callable[[], Awaitable[None]], transport: Transport) -> None:
+    """Wait for Redis at start-up (a compose stack starts everything at once)."""
+    delay = 0.2
+    while True:
+        try:
+            await start()
+            return
+        except transport.transient as exc:
+            log.warning("waiting for redis: %s", exc)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)

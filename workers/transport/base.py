@@ -1,0 +1,193 @@
+"""What moves work between stage workers: the transport interface and its values.
+
+A transport carries `Message`s (an image's blob references) through named stage queues with
+at-least-once delivery, keeps each image's ledger (active or finished, its settings, the
+join of its two halves), and carries events back to the server. Two implementations keep
+the same contract: `memory` (one process, asyncio) and `redis_streams` (Redis Streams with
+consumer groups). The roles are small protocols; one object plays them all.
+
+Every write that moves an image on is conditional on the image still being active: after a
+cancel or a finish, late or replayed work is acknowledged and dropped, never enqueued again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+# Stage -> the queues its workers read. Preprocess and inpaint are split by size class so a
+# GPU worker batches like with like and a long strip never shares a batch with small pages.
+STAGE_QUEUES: dict[str, tuple[str, ...]] = {
+    "ocr": ("ocr",),
+    "process": ("process",),
+    "translate": ("translate",),
+    "preprocess": ("preprocess:long", "preprocess:short"),
+    "inpaint": ("inpaint:long", "inpaint:short"),
+    "render": ("render",),
+}
+STAGE_NAMES: tuple[str, ...] = tuple(STAGE_QUEUES)
+QUEUE_NAMES: tuple[str, ...] = tuple(q for qs in STAGE_QUEUES.values() for q in qs)
+# The join's two halves and the queue the second one enqueues.
+JOIN_HALVES: tuple[str, str] = ("translations", "erased")
+JOIN_QUEUE = "render"
+
+EventKind = Literal["progress", "done", "error"]
+Pairs = tuple[tuple[str, str], ...]
+Timings = tuple[tuple[str, float], ...]
+
+
+def stage_of(queue: str) -> str:
+    """The consumer group (stage) a queue belongs to: `inpaint:long` -> `inpaint`."""
+    return queue.split(":", 1)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One image's work for a stage: named references to blobs, never the pixels."""
+
+    image_id: str
+    job_id: str
+    refs: Pairs = ()
+
+    def ref(self, name: str) -> str:
+        for key, value in self.refs:
+            if key == name:
+                return value
+        raise KeyError(f"message for image {self.image_id} has no {name!r} reference")
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A message handed to one consumer; `deliveries` counts this one."""
+
+    queue: str
+    entry_id: str
+    message: Message
+    deliveries: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """What the server hears about an image. `result` is the blob holding the PageResult."""
+
+    kind: EventKind
+    image_id: str
+    job_id: str
+    stage: str = ""
+    result: str = ""
+    code: str = ""
+    message: str = ""
+    retryable: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ImageInfo:
+    """The ledger's record of an active image. `settings` is serialized `Settings`."""
+
+    image_id: str
+    job_id: str
+    settings: str
+    page_index: int = 0
+    name: str = ""
+    timings: Timings = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """What a stage commits together with its acknowledgement, atomically."""
+
+    next: tuple[tuple[str, Message], ...] = ()
+    timings: Timings = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    queue: str
+    entry_id: str
+    message: Message
+    deliveries: int
+    reason: str
+
+
+class Queues(Protocol):
+    async def enqueue(self, queue: str, message: Message) -> None: ...
+
+    async def consume(self, queues: Sequence[str], consumer: str, count: int, block_s: float,
+                      *, own_pending: bool = False) -> list[Delivery]:
+        """New messages for `consumer` (at most `count`, waiting up to `block_s`); with
+        `own_pending`, the ones it was handed before and never acknowledged (a restart)."""
+
+    async def ack(self, delivery: Delivery, step: Step | None = None) -> bool:
+        """Acknowledge and, atomically, enqueue `step.next` and record its timings — only
+        while the image is active (returns False, having only acknowledged, otherwise)."""
+
+
+class Leases(Protocol):
+    async def reclaim(self, queues: Sequence[str], consumer: str, min_idle_s: float,
+                      count: int) -> list[Delivery]:
+        """Take over messages no one has touched for `min_idle_s` (their consumer died)."""
+
+    async def touch(self, consumer: str, deliveries: Sequence[Delivery]) -> None:
+        """Heartbeat: reset the idle time of the ones `consumer` still owns."""
+
+    async def release(self, consumer: str, deliveries: Sequence[Delivery]) -> None:
+        """Hand back: the next `reclaim` anywhere takes them at once."""
+
+
+class Join(Protocol):
+    async def join(self, delivery: Delivery, halves: Pairs, base: Pairs,
+                   timings: Timings = ()) -> bool:
+        """Record this half (or both) of the image's join and acknowledge; whichever call
+        completes the pair enqueues the render message, exactly once. True when this one
+        did."""
+
+
+class Ledger(Protocol):
+    async def open(self, info: ImageInfo, queue: str, first: Message) -> None:
+        """Mark the image active and enqueue its first message, atomically."""
+
+    async def info(self, image_id: str) -> ImageInfo | None:
+        """The image's record while it is active; None once finished, cancelled or unknown."""
+
+    async def finish(self, event: Event, delivery: Delivery | None = None,
+                     dead: DeadLetter | None = None) -> bool:
+        """The image's terminal event (done/error) with the acknowledgement of `delivery`
+        and the dead letter, atomically. Only the first finish of an image emits; it returns
+        False for every later one (replays, duplicates, a cancel that came first)."""
+
+
+class Events(Protocol):
+    async def publish(self, event: Event) -> None: ...
+
+    async def read_events(self, consumer: str, count: int,
+                          block_s: float) -> list[tuple[str, Event]]: ...
+
+    async def ack_events(self, entry_ids: Sequence[str]) -> None: ...
+
+
+class Control(Protocol):
+    async def prioritize(self, image_ids: Sequence[str]) -> None:
+        """These images first, in this order, in every queue (as workers pick)."""
+
+    async def priorities(self, image_ids: Sequence[str]) -> list[float | None]:
+        """Each image's priority (lower first); None for an image never prioritized."""
+
+    async def backlog(self, exclude: Sequence[str] = ()) -> int:
+        """Active images, leaving out `exclude` (the ones the caller counts itself)."""
+
+
+class Transport(Queues, Leases, Join, Ledger, Events, Control, Protocol):
+    # Exceptions that mean "the transport is unreachable right now": retried, never a verdict
+    # on the image.
+    transient: tuple[type[Exception], ...]
+
+    async def setup(self) -> None:
+        """Create the queues and consumer groups (idempotent)."""
+
+    async def close(self) -> None: ...
+
+    async def dead_letters(self) -> list[DeadLetter]: ...
+
+    async def busy(self) -> dict[str, float]:
+        """Seconds spent per stage, summed over every worker (for benchmarks)."""

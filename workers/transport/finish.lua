@@ -1,0 +1,23 @@
+-- An image's terminal event. Acknowledges the message (and writes its dead letter) in the
+-- same step; only the first finish of an active image emits, so the server never hears
+-- `done` twice however often the last stage is replayed.
+-- KEYS: 1 image hash, 2 events stream, 3 active set, 4 priority zset, 5 source stream,
+--       6 dead-letter stream
+-- ARGV: 1 group, 2 entry id ('' when no message), 3 terminal state, 4 JSON event fields,
+--       5 JSON dead-letter fields or '', 6 seconds the finished record is kept, 7 image id
+if ARGV[2] ~= '' then
+  redis.call('XACK', KEYS[5], ARGV[1], ARGV[2])
+  redis.call('XDEL', KEYS[5], ARGV[2])
+end
+if ARGV[5] ~= '' then
+  redis.call('XADD', KEYS[6], '*', unpack(cjson.decode(ARGV[5])))
+end
+if redis.call('HGET', KEYS[1], 'state') ~= 'active' then
+  return 0
+end
+redis.call('HSET', KEYS[1], 'state', ARGV[3])
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[6]))
+redis.call('SREM', KEYS[3], ARGV[7])
+redis.call('ZREM', KEYS[4], ARGV[7])
+redis.call('XADD', KEYS[2], '*', unpack(cjson.decode(ARGV[4])))
+return 1
