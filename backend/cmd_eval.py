@@ -78,7 +78,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"itp eval: {exc.one_line()}", file=sys.stderr)
         return 2
     records = [p.record for p in result.pages]
-    report = build_report(records, settings, folder, REPO, result.wall_s)
+    report = build_report(records, settings, folder, REPO, result.wall_s,
+                          result.inpainter)
     (out_dir / "eval.json").write_text(json.dumps(report, ensure_ascii=False, indent=1),
                                        encoding="utf-8")
     write_sheet(out_dir / "index.html", report, result.pages)

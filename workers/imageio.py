@@ -10,6 +10,7 @@ EXIF orientation applied (that is how a reader sees the page).
 from __future__ import annotations
 
 import io
+import struct
 import warnings
 from typing import Final
 
@@ -33,6 +34,13 @@ _MAGIC: Final = (
     (b"II*\x00", "TIFF"),
     (b"MM\x00*", "TIFF"),
 )
+
+
+# What Pillow raises on corrupt data: truncation is OSError ("image file is truncated"), but
+# the plugins' parsers also fail with these on malformed fields (TIFF's missing dimensions are
+# a TypeError, a GIF block cut short an IndexError or struct.error).
+PILLOW_DATA_ERRORS: Final = (OSError, SyntaxError, ValueError, TypeError, IndexError, KeyError,
+                             EOFError, struct.error)
 
 
 def sniff_format(data: bytes) -> str | None:
@@ -59,10 +67,10 @@ def decode_image(data: bytes, limits: Limits) -> Image:
         with warnings.catch_warnings():
             # Pillow warns (and raises past 2x) on bombs; our own, lower cap decides first.
             warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)
+            # An animated GIF/WebP opens on its first frame, the page. Counting frames
+            # (`n_frames`) would parse every later frame, and a corrupt one raises from there.
             img = PILImage.open(io.BytesIO(data))
             _check_size(img.width, img.height, limits)
-            if getattr(img, "n_frames", 1) > 1:
-                img.seek(0)  # animated GIF/WebP: the first frame is the page
             img.load()
             return _to_rgb(img)
     except (TooLarge, BadImage):
@@ -71,8 +79,7 @@ def decode_image(data: bytes, limits: Limits) -> Image:
         raise TooLarge(f"decompression bomb refused: {exc}") from exc
     except UnidentifiedImageError as exc:
         raise BadImage(f"{fmt} header is unreadable") from exc
-    except (OSError, SyntaxError, ValueError) as exc:
-        # Pillow reports truncated/corrupt data as OSError ("image file is truncated").
+    except PILLOW_DATA_ERRORS as exc:
         raise BadImage(f"corrupt or truncated {fmt}: {exc}") from exc
 
 

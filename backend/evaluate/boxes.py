@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from workers.types import Box
@@ -61,20 +61,21 @@ class Matching:
         return self.matched / self.annotated if self.annotated else None
 
 
-def match_boxes(found: Sequence[Box], annotated: Sequence[Box],
-                threshold: float = 0.5) -> Matching:
-    """Greedy matching by IoU, best pairs first; pairs under `threshold` do not count."""
-    candidates = sorted(((iou(f, a), i, j) for i, f in enumerate(found)
+def match_boxes(found: Sequence[Box], annotated: Sequence[Box], threshold: float = 0.5,
+                score: Callable[[Box, Box], float] = iou) -> Matching:
+    """Greedy matching by `score` (IoU), best pairs first; pairs under `threshold` do not
+    count."""
+    candidates = sorted(((score(f, a), i, j) for i, f in enumerate(found)
                          for j, a in enumerate(annotated)), reverse=True)
     used_f: set[int] = set()
     used_a: set[int] = set()
     pairs: list[tuple[int, int, float]] = []
-    for score, i, j in candidates:
-        if score < threshold:
+    for value, i, j in candidates:
+        if value < threshold:
             break
         if i in used_f or j in used_a:
             continue
         used_f.add(i)
         used_a.add(j)
-        pairs.append((i, j, round(score, 3)))
+        pairs.append((i, j, round(value, 3)))
     return Matching(len(found), len(annotated), tuple(sorted(pairs)))

@@ -70,8 +70,8 @@ def total_metrics(totals: dict[str, Any]) -> dict[str, float | None]:
     for kind, v in totals.get("ocr", {}).items():
         out[f"ocr.{kind}.cer"] = v.get("cer")
     for kind, v in totals.get("detection", {}).items():
-        out[f"detection.{kind}.precision"] = v.get("precision")
-        out[f"detection.{kind}.recall"] = v.get("recall")
+        for key in ("precision", "recall", "precision_contain", "recall_contain"):
+            out[f"detection.{kind}.{key}"] = v.get(key)
     out["removal.share"] = totals.get("removal", {}).get("share")
     placement = totals.get("placement", {})
     for key in ("share", "found_share", "overflow", "low_contrast", "font_ratio_median",

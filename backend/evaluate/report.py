@@ -16,13 +16,14 @@ VERSION = 1
 
 
 def build_report(records: Sequence[PageRecord], settings: Settings, samples: Path,
-                 repo: Path, wall_s: float) -> dict[str, Any]:
+                 repo: Path, wall_s: float, inpainter: str) -> dict[str, Any]:
     return {
         "version": VERSION,
         "samples": str(samples),
         "wall_s": wall_s,
         "machine": machine_info(repo),
         "settings": settings_info(settings),
+        "inpainter": inpainter,
         "totals": totals(records),
         "images": [dataclasses.asdict(r) for r in records],
     }
@@ -61,10 +62,11 @@ def summary(report: dict[str, Any]) -> str:
         out.append(f"OCR  {kind:<24} CER {_f(v['cer'], 3)} over {v['regions']} regions "
                    f"({v['chars']} chars, {v['images']} images), exact {_f(v['exact'])}")
     for kind, v in t["detection"].items():
-        out.append(f"DET  {kind:<24} P {_f(v['precision'])} R {_f(v['recall'])} "
-                   f"({v['matched']} matched, {v['found']} found, {v['annotated']} annotated)")
+        out.append(f"DET  {kind:<24} P {_f(v['precision'])} R {_f(v['recall'])} at IoU 0.5, "
+                   f"P {_f(v['precision_contain'])} R {_f(v['recall_contain'])} contained "
+                   f"({v['found']} found, {v['annotated']} annotated)")
     r = t["removal"]
-    out.append(f"removal: {_f(r['share'], 3)} of {r['chars']} source chars gone "
+    out.append(f"removal: {_f(r['share'], 4)} of {r['chars']} source chars gone "
                f"({r['still_read_lines']} of {r['lines']} lines still read; "
                f"{r['kept_blocks']} blocks kept)")
     p = t["placement"]
@@ -75,5 +77,6 @@ def summary(report: dict[str, Any]) -> str:
                f"{_f(p['contrast_median'], 1)} min {_f(p['contrast_min'], 1)}, "
                f"low contrast {p['low_contrast']}")
     stages = ", ".join(f"{k} {v['mean']:.2f}" for k, v in t["timings"].items())
-    out.append(f"seconds per image: {stages}; wall {report['wall_s']:.0f}s")
+    out.append(f"seconds per image: {stages}; wall {report['wall_s']:.0f}s "
+               f"(inpainter {report['inpainter']})")
     return "\n".join(out)

@@ -43,6 +43,8 @@ class Evaluated:
 class RunResult:
     pages: list[Evaluated]
     wall_s: float
+    # The inpainter that ran ("auto" picks one by the weights it finds).
+    inpainter: str
 
 
 class Evaluator:
@@ -123,10 +125,11 @@ async def evaluate_all(samples: Sequence[Sample], out_dir: Path, settings: Setti
 
     started = time.perf_counter()
     await pipeline.start()
+    inpainter = models.inpainter.name
     try:
         pages = await asyncio.gather(*(one(i, s) for i, s in enumerate(samples)))
     finally:
         bar.close()
         await pipeline.stop()
         pool.shutdown(wait=True)
-    return RunResult(list(pages), round(time.perf_counter() - started, 2))
+    return RunResult(list(pages), round(time.perf_counter() - started, 2), inpainter)

@@ -86,7 +86,8 @@ def render_sheet(report: dict[str, Any], pages: Sequence[Evaluated]) -> str:
     machine = report.get("machine", {})
     stamp = escape(f"{machine.get('time', '')} · {machine.get('git_commit', '')[:10]}"
                    f"{' (modified)' if machine.get('git_dirty') else ''} · "
-                   f"translator {report.get('settings', {}).get('translator', {}).get('name')}")
+                   f"translator {report.get('settings', {}).get('translator', {}).get('name')} · "
+                   f"inpainter {report.get('inpainter', '?')}")
     sections = "".join(_section(p, f"p{i}") for i, p in enumerate(pages))
     return (f"<!doctype html><html><head><meta charset=utf-8><title>itp eval</title>"
             f"<style>{STYLE}</style></head><body><h1>itp eval</h1><p class=meta>{stamp}</p>"

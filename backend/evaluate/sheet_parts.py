@@ -38,7 +38,9 @@ whose lettering was kept because their translation equals the source;
 (edits per ground-truth character, after NFKC, case folding and removing spaces), with the
 ground-truth kind: only <i>human_annotation</i> is truth; <i>model_expected_output</i> is
 another OCR model's reading, errors included.</li>
-<li><b>det</b>: blocks found vs annotated, precision/recall at IoU ≥ 0.5.</li>
+<li><b>det</b>: blocks found / annotated, precision and recall at IoU ≥ 0.5; in brackets
+by containment (one box ≥ 70 % inside the other, one to one), which forgives our boxes for
+hugging the glyphs more tightly than an annotator's.</li>
 <li><b>removed</b>: share of the source text's characters that OCR no longer reads in place in
 the output (blocks kept on purpose are left out). 1.00 is clean.</li>
 <li><b>inside</b>: share of the translation lines OCR reads in the output that lie inside the
@@ -74,7 +76,8 @@ def figure_values(r: PageRecord) -> dict[str, str]:
         values["cer"] = _bad(fmt(r.ocr.cer), r.ocr.cer > 0.3)
     if r.detection is not None:
         d = r.detection
-        values["det"] = f"{d.found}/{d.annotated} P {fmt(d.precision)} R {fmt(d.recall)}"
+        values["det"] = (f"{d.found}/{d.annotated} P {fmt(d.precision)} R {fmt(d.recall)}"
+                         f" (contained {fmt(d.precision_contain)}/{fmt(d.recall_contain)})")
     rm = r.removal
     if rm is not None and rm.share is not None:
         values["removed"] = _bad(fmt(rm.share), rm.share < 0.9)

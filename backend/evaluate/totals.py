@@ -42,9 +42,12 @@ def detection_totals(records: Sequence[PageRecord]) -> dict[str, dict[str, Any]]
         found = sum(p.detection.found for p in pages if p.detection)
         annotated = sum(p.detection.annotated for p in pages if p.detection)
         matched = sum(p.detection.matched for p in pages if p.detection)
+        contain = sum(p.detection.matched_contain for p in pages if p.detection)
         out[kind] = {"images": len(pages), "found": found, "annotated": annotated,
                      "matched": matched, "precision": rate(matched, found),
-                     "recall": rate(matched, annotated)}
+                     "recall": rate(matched, annotated), "matched_contain": contain,
+                     "precision_contain": rate(contain, found),
+                     "recall_contain": rate(contain, annotated)}
     return out
 
 

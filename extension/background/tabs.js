@@ -1,5 +1,5 @@
 import { ext } from "../shared/api.js";
-import { loadSettings } from "../shared/settings.js";
+import { loadSettings, originPattern } from "../shared/settings.js";
 
 // The content script is injected on demand (toolbar, context menu, or a site the reader chose to
 // always translate) rather than declared for every page: the extension then needs no standing
@@ -43,6 +43,6 @@ export async function autoTranslate(tabId, url) {
   const { alwaysSites } = await loadSettings();
   if (!alwaysSites.includes(site)) return;
   // The switch asked for this host permission; without it the injection would fail anyway.
-  const allowed = await ext.permissions.contains({ origins: [`${site}/*`] });
+  const allowed = await ext.permissions.contains({ origins: [originPattern(site)] });
   if (allowed) await translateTab(tabId);
 }

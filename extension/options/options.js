@@ -1,6 +1,8 @@
 import { ext } from "../shared/api.js";
 import { checkToken, health } from "../shared/http.js";
-import { DEFAULTS, loadSettings, normalizeServerUrl, saveSettings } from "../shared/settings.js";
+import {
+  DEFAULTS, loadSettings, normalizeServerUrl, originPattern, saveSettings,
+} from "../shared/settings.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -33,7 +35,7 @@ function formValues() {
 function requestServerAccess(serverUrl) {
   const url = new URL(serverUrl);
   if (LOCAL_HOSTS.has(url.hostname)) return Promise.resolve(true);
-  return ext.permissions.request({ origins: [`${url.protocol}//${url.hostname}/*`] });
+  return ext.permissions.request({ origins: [originPattern(serverUrl)] });
 }
 
 function show(el, text, ok) {
@@ -109,6 +111,8 @@ async function main() {
   $("showToken").addEventListener("change", (e) => {
     $("token").type = e.target.checked ? "text" : "password";
   });
+  // Filled in: typing before this point would be overwritten by the stored values.
+  document.querySelector("main").setAttribute("aria-busy", "false");
   $("test").addEventListener("click", testConnection);
   $("form").addEventListener("submit", save);
   $("allSites").addEventListener("click", async () => {

@@ -1,5 +1,5 @@
 import { ext } from "../shared/api.js";
-import { loadSettings, saveSettings } from "../shared/settings.js";
+import { loadSettings, originPattern, saveSettings } from "../shared/settings.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -71,7 +71,7 @@ async function main() {
   $("always").addEventListener("change", async (e) => {
     const on = e.target.checked;
     // Requested before any await: browsers grant permissions only inside the user's click.
-    const granted = on ? await ext.permissions.request({ origins: [`${site}/*`] }) : true;
+    const granted = on ? await ext.permissions.request({ origins: [originPattern(site)] }) : true;
     if (!granted) {
       e.target.checked = false;
       return;

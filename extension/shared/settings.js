@@ -30,7 +30,10 @@ export function normalizeServerUrl(raw) {
   return url.origin + url.pathname.replace(/\/+$/, "");
 }
 
-/** The permission pattern covering one site, as `permissions.request` wants it. */
+/**
+ * The permission pattern covering one site, as `permissions.request` wants it. Without the
+ * port: Firefox's match patterns have none (Chrome's then match every port).
+ */
 export function originPattern(pageUrl) {
   const url = new URL(pageUrl);
   return `${url.protocol}//${url.hostname}/*`;

@@ -37,6 +37,7 @@ class Extension:
                   target: str = "en", min_size: int = 150) -> Page:
         """Fills and saves the options form, then presses "Test connection"."""
         page = self.page
+        page.wait_for_selector("main[aria-busy=false]")
         page.fill("#serverUrl", server_url)
         page.fill("#token", token)
         page.select_option("#source", source)

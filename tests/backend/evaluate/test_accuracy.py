@@ -43,3 +43,12 @@ def test_detection_matches_blocks_to_regions() -> None:
     assert d is not None
     assert (d.found, d.annotated, d.matched) == (2, 2, 1)
     assert d.precision == 0.5 and d.recall == 0.5
+
+
+def test_a_tight_column_in_a_loose_annotation_counts_as_contained() -> None:
+    truth = GroundTruth("human_annotation", (Region((0, 0, 100, 200), "数日後"),))
+    column = block(0, [line((40, 20, 70, 180), "数日後", vertical=True)])
+    d = detection([column], truth)
+    assert d is not None
+    assert d.matched == 0 and d.recall == 0.0            # IoU 0.24
+    assert d.matched_contain == 1 and d.recall_contain == 1.0

@@ -40,6 +40,7 @@ def test_eval_writes_json_and_sheet_and_compares(
     assert rc == 1  # broken.png failed; the others are still evaluated
     report = json.loads((out / "eval.json").read_text(encoding="utf-8"))
     assert report["settings"]["translator"]["name"] == "deterministic"
+    assert report["inpainter"] == "opencv"
     assert "api_key" not in report["settings"]["translator"]
     pages = {p["name"]: p for p in report["images"]}
     assert set(pages) == {"one.png", "two.png", "broken.png"}
