@@ -128,7 +128,8 @@ def totals_tables(t: dict[str, Any]) -> str:
             f"language detected right on {fmt(t.get('source_detected'))} of those with a "
             "known language.</p>")
     return (head + _table("OCR accuracy by ground-truth kind", t["ocr"])
-            + _table("Detection (IoU ≥ 0.5) by ground-truth kind", t["detection"])
+            + _table("Detection by ground-truth kind (IoU ≥ 0.5; _contain: containment)",
+                     t["detection"])
             + _table("Text removal", {"removal": t["removal"]})
             + _table("Placement", {"placement": t["placement"]})
             + _table("Seconds per stage", t["timings"]))

@@ -43,8 +43,11 @@ async def test_killed_workers_lose_nothing(tmp_path: Path) -> None:
         for stage in STAGE_NAMES:
             victim = first[stage]
             streams = [f"itp:q:{q}" for q in STAGE_QUEUES[stage]]
+            deadline = asyncio.get_running_loop().time() + 60
             while await pending_of(client, streams, stage, victim.name) == 0:
                 assert not collecting.done(), f"all finished before {stage} was killed"
+                assert asyncio.get_running_loop().time() < deadline, (
+                    f"{stage} never held work\n{cluster.logs()}")
                 await asyncio.sleep(0.005)
             victim.kill()
             killed.append(stage)

@@ -14,7 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.drawing import encode, text_page
+import numpy as np
+from PIL import Image, ImageDraw
+
+from tests.drawing import encode, load_font
 from tests.workers.transport.redisproc import RedisProc
 from workers.config import Settings, TranslatorSettings
 from workers.pipeline.api import PipelineEvent
@@ -26,12 +29,21 @@ WORDS = ("HELLO", "GOOD", "MORNING", "NIGHT", "RIVER", "STONE", "QUIET", "BRAVE"
          "STORM")
 
 
-def small_page(i: int, marker: bool = False) -> bytes:
-    """A 320x240 page with two lines of text; `marker` paints the top-left pixel magenta
+def small_page(i: int, *, marker: bool = False) -> bytes:
+    """A 320x240 page with two lines of text over a textured background (so its blocks go
+    through the inpainter, not the flat fill); `marker` paints the top-left pixel magenta
     (what the poison worker chokes on)."""
+    width, height = 320, 240
+    x = np.linspace(140, 255, width)[None, :]
+    ripple = np.linspace(0, 40, height)[:, None] * np.sin(np.arange(width) / 3.0)[None, :]
+    gray = np.clip(x + ripple, 0, 255).astype(np.uint8)
+    canvas = Image.fromarray(np.repeat(gray[:, :, None], 3, axis=2))
+    draw = ImageDraw.Draw(canvas)
+    font = load_font(28)
     words = f"{WORDS[i % len(WORDS)]} {WORDS[(i // len(WORDS) + 3) % len(WORDS)]} {i}"
-    image = text_page([(words, (20, 60)), ("SECOND LINE", (20, 120))], size=(320, 240),
-                      font_size=28)
+    draw.text((20, 60), words, fill=(0, 0, 0), font=font)
+    draw.text((20, 120), "SECOND LINE", fill=(0, 0, 0), font=font)
+    image = np.asarray(canvas, dtype=np.uint8).copy()
     if marker:
         image[0, 0] = (255, 0, 255)
     return encode(image)
