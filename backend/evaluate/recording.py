@@ -57,6 +57,10 @@ class RecordingModels(Models):
         # The stages only call `read`; the wrapper offers that and `warm_up`.
         return cast(OcrEngine, _RecordingReader(super().ocr, self))
 
+    @property
+    def ocr_engines(self) -> list[OcrEngine]:
+        return [cast(OcrEngine, _RecordingReader(e, self)) for e in super().ocr_engines]
+
     def remember(self, image: Image, lines: list[TextLine]) -> None:
         with self._lock:
             self._readings[image_key(image)] = lines

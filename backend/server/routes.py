@@ -160,4 +160,6 @@ async def metrics(request: Request) -> Response:
 
 
 async def openapi(request: Request) -> Response:
-    return JSONResponse(openapi_document(_state(request).version))
+    state = _state(request)
+    return JSONResponse(openapi_document(state.version, translators=state.translators,
+                                         max_images=state.config.max_images_per_job))

@@ -8,9 +8,10 @@ import asyncio
 import gzip
 import ipaddress
 import socket
+import threading
 import zlib
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager, suppress
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -76,6 +77,41 @@ async def fake_server(tmp: Path, **config: Any) -> AsyncIterator[ItpServer]:
                           resolver=offline_resolver, **config) as server:
         await server.wait_ready()
         yield server
+
+
+@contextmanager
+def in_thread(make: Callable[[], AbstractAsyncContextManager[ItpServer]]) -> Iterator[ItpServer]:
+    """A server on an event loop of its own thread, for clients that block (schemathesis
+    calls the API with `requests`)."""
+    loop = asyncio.new_event_loop()
+    ready: list[ItpServer] = []
+    started = threading.Event()
+    stop = asyncio.Event()
+    failure: list[BaseException] = []
+
+    async def main() -> None:
+        try:
+            async with make() as server:
+                ready.append(server)
+                started.set()
+                await stop.wait()
+        except BaseException as exc:
+            failure.append(exc)
+            raise
+        finally:
+            started.set()
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
+    thread.start()
+    started.wait(HANG)
+    try:
+        if not ready:
+            raise RuntimeError(f"the server did not start: {failure!r}")
+        yield ready[0]
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(HANG)
+        loop.close()
 
 
 async def offline_resolver(host: str, port: int) -> list[IPAddress]:
@@ -237,12 +273,21 @@ def expected_size(case: Case) -> tuple[int, int] | None:
     return image.shape[1], image.shape[0]
 
 
+def wide_banner(case: Case) -> bool:
+    """A page so wide and short (e.g. 20000x100) that the OCR engine's resize rounds it to no
+    rows and raises: an open issue in workers/ocr/engine.py, where the image fails alone with
+    `internal`. test_known_issues.py pins it with a strict xfail; the suites tolerate it for
+    such pages only."""
+    size = expected_size(case)
+    return size is not None and size[0] > 2400 and size[0] >= 100 * size[1]
+
+
 def check_outcomes(outcomes: dict[str, str], cases: dict[str, Case]) -> list[str]:
     """One line per case whose outcome is not one its file allows."""
     wrong = []
     for name, case in cases.items():
         got = outcomes.get(name, "missing")
-        if got not in case.allowed:
+        if got not in case.allowed and not (got == "internal" and wide_banner(case)):
             wrong.append(f"{name}: {got}, allowed {sorted(case.allowed)}")
     return wrong
 

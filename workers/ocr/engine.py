@@ -17,7 +17,7 @@ import numpy as np
 from rapidocr import RapidOCR
 from rapidocr.utils.process_img import get_rotate_crop_image
 
-from workers.ocr.tiling import keep_in_tile, merge_lines, plan_tiles, shift_line
+from workers.ocr.tiling import DET_LIMIT, keep_in_tile, merge_lines, plan_tiles, shift_line
 from workers.types import Image, TextLine
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,9 @@ MIN_SCORE = 0.5
 class OcrEngine:
     """Reads text lines from an RGB image. Thread-safe: one call at a time per engine."""
 
-    def __init__(self, threads: int = 0, use_cuda: bool = False, det_limit: int = 960) -> None:
+    def __init__(self, threads: int = 0, use_cuda: bool = False,
+                 det_limit: int = DET_LIMIT) -> None:
+        self.det_limit = det_limit
         params: dict[str, Any] = {
             # RapidOCR warns on every tile without text; an empty tile is normal for us.
             "Global.log_level": "error",
@@ -60,7 +62,7 @@ class OcrEngine:
         height, width = image.shape[:2]
         bgr = np.ascontiguousarray(image[:, :, ::-1])
         boxes: list[TextLine] = []
-        for tile in plan_tiles(width, height):
+        for tile in plan_tiles(width, height, self.det_limit):
             shifted = (shift_line(ln, tile.y0) for ln in self._detect(bgr[tile.y0 : tile.y1]))
             boxes.extend(ln for ln in shifted if keep_in_tile(ln, tile))
         boxes = merge_lines(boxes)

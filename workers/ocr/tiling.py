@@ -1,7 +1,10 @@
 """Cutting tall webtoon strips into overlapping tiles, and merging what the tiles read.
 
 The detector resizes its input so the long side fits its limit; a 800x20000 strip would
-shrink its text to nothing. Tiles about 1.6x as tall as wide keep text at page scale. The
+shrink its text to nothing. A strip (taller than twice its width) is cut when the detector
+would see it at under MIN_SCALE: a 800x1654 webtoon slice is read whole (scale 0.58 at the
+default limit; cutting it doubles the detector's work and finds the same lines), a 800x3000
+strip is cut. Tiles about 1.6x as tall as wide keep text at page scale. The
 overlap is taller than any speech line, so every line is seen whole by at least one tile;
 a line cut by a tile's inner edge is dropped there, and lines seen whole twice are merged.
 """
@@ -14,6 +17,8 @@ from dataclasses import dataclass
 from workers.types import TextLine
 
 TILE_ASPECT = 1.6
+MIN_SCALE = 0.5
+DET_LIMIT = 960
 MIN_OVERLAP_PX = 160
 OVERLAP_FRACTION = 0.2
 
@@ -26,13 +31,13 @@ class Tile:
     bottom_is_cut: bool
 
 
-def needs_tiling(width: int, height: int) -> bool:
-    return height > 2 * width
+def needs_tiling(width: int, height: int, det_limit: int = DET_LIMIT) -> bool:
+    return height > 2 * width and det_limit / height < MIN_SCALE
 
 
-def plan_tiles(width: int, height: int) -> list[Tile]:
+def plan_tiles(width: int, height: int, det_limit: int = DET_LIMIT) -> list[Tile]:
     """Equal tiles covering [0, height) with at least the overlap between neighbours."""
-    if not needs_tiling(width, height):
+    if not needs_tiling(width, height, det_limit):
         return [Tile(0, height, False, False)]
     tile_h = max(int(width * TILE_ASPECT), 2 * MIN_OVERLAP_PX)
     overlap = max(MIN_OVERLAP_PX, int(tile_h * OVERLAP_FRACTION))

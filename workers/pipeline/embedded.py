@@ -20,6 +20,7 @@ from typing import TypeVar
 
 from workers.config import Settings
 from workers.errors import Cancelled, InternalError, ItpError
+from workers.ocr.engine import OcrEngine
 from workers.pipeline import stages
 from workers.pipeline.api import EventCallback, EventKind, ImageTask, PipelineEvent
 from workers.pipeline.models import Models
@@ -63,6 +64,7 @@ class EmbeddedPipeline:
         self.busy: dict[str, float] = {}
         names = ("ocr", "process", "translate", "preprocess", "inpaint", "render")
         self._queues: dict[str, StageQueue[_Work]] = {n: StageQueue(self._key) for n in names}
+        self._idle_ocr: asyncio.Queue[OcrEngine] = asyncio.Queue()
         self._ready = False
 
     # -- the Pipeline protocol -------------------------------------------------------------
@@ -74,11 +76,15 @@ class EmbeddedPipeline:
     async def start(self) -> None:
         if self._tasks:
             return
-        for name in ("ocr", "process", "preprocess", "inpaint", "render"):
+        for name in ("process", "preprocess", "inpaint", "render"):
             self._pools[name] = ThreadPoolExecutor(1, thread_name_prefix=f"itp-{name}")
-        await asyncio.get_running_loop().run_in_executor(self._pools["ocr"], self.models.load)
+        await asyncio.get_running_loop().run_in_executor(self._pools["render"], self.models.load)
+        engines = self.models.ocr_engines
+        self._pools["ocr"] = ThreadPoolExecutor(len(engines), thread_name_prefix="itp-ocr")
+        for engine in engines:
+            self._idle_ocr.put_nowait(engine)
         runners: list[tuple[str, Callable[[_Work], Awaitable[None]], int]] = [
-            ("ocr", self._ocr, 1), ("process", self._process, 1),
+            ("ocr", self._ocr, len(engines)), ("process", self._process, 1),
             ("translate", self._translate, TRANSLATE_CONCURRENCY),
             ("preprocess", self._preprocess, 1), ("inpaint", self._inpaint, 1),
             ("render", self._render, 1),
@@ -144,7 +150,11 @@ class EmbeddedPipeline:
         image = await self._in("ocr", lambda: stages.decode(work.task.data, limits))
         work.timings["decode"] = time.perf_counter() - started
         work.image = image
-        work.lines = await self._in("ocr", lambda: stages.ocr(self.models.ocr, image))
+        engine = await self._idle_ocr.get()
+        try:
+            work.lines = await self._in("ocr", lambda: stages.ocr(engine, image))
+        finally:
+            self._idle_ocr.put_nowait(engine)
         work.timings["ocr"] = time.perf_counter() - started - work.timings["decode"]
         self._queues["process"].put(work)
 

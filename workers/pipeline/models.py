@@ -13,6 +13,15 @@ from workers.ocr.engine import OcrEngine
 from workers.translators.base import Translator
 
 
+def ocr_engine_count(settings: Settings) -> int:
+    """OCR engines working side by side. On CPU one per core, each single-threaded: two
+    pages read at once beat one page read with two threads (ONNX Runtime scales poorly over
+    threads on these small models). On a GPU one engine keeps the card busy."""
+    if settings.device.startswith("cuda"):
+        return 1
+    return max(1, min(4, os.cpu_count() or 1))
+
+
 def thread_budget(settings: Settings) -> int:
     """Threads per model stage. OCR, inpainting and rendering run at the same time, so each
     gets half the cores (at least one): more would oversubscribe and slow all three."""
@@ -24,7 +33,7 @@ def thread_budget(settings: Settings) -> int:
 class Models:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._ocr: OcrEngine | None = None
+        self._ocr: list[OcrEngine] = []
         self._inpainter: Inpainter | None = None
         self._translators: dict[TranslatorSettings, Translator] = {}
         self.font: Path | None = settings.font
@@ -33,8 +42,11 @@ class Models:
         """Blocking: call from a worker thread. Loads and warms OCR and the inpainter."""
         threads = thread_budget(self.settings)
         cv2.setNumThreads(threads)
-        self._ocr = OcrEngine(threads=threads, use_cuda=self.settings.device.startswith("cuda"))
-        self._ocr.warm_up()
+        cuda = self.settings.device.startswith("cuda")
+        for _ in range(ocr_engine_count(self.settings)):
+            engine = OcrEngine(threads=1 if not cuda else threads, use_cuda=cuda)
+            engine.warm_up()
+            self._ocr.append(engine)
         from workers.inpaint.select import load_inpainter
 
         self._inpainter = load_inpainter(self.settings.with_(threads=threads))
@@ -46,8 +58,13 @@ class Models:
 
     @property
     def ocr(self) -> OcrEngine:
-        assert self._ocr is not None, "Models.load() not called"
-        return self._ocr
+        assert self._ocr, "Models.load() not called"
+        return self._ocr[0]
+
+    @property
+    def ocr_engines(self) -> list[OcrEngine]:
+        assert self._ocr, "Models.load() not called"
+        return list(self._ocr)
 
     @property
     def inpainter(self) -> Inpainter:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import itertools
 
-from workers.ocr.tiling import keep_in_tile, merge_lines, needs_tiling, plan_tiles, shift_line
+from workers.ocr.tiling import Tile, keep_in_tile, merge_lines, needs_tiling, plan_tiles, shift_line
 from workers.types import TextLine
 
 
@@ -11,9 +11,12 @@ def line(x0: float, y0: float, x1: float, y1: float, text: str = "HELLO",
     return TextLine(((x0, y0), (x1, y0), (x1, y1), (x0, y1)), text, score, False)
 
 
-def test_pages_are_not_tiled() -> None:
+def test_pages_and_webtoon_slices_are_read_whole() -> None:
     assert not needs_tiling(800, 1200)
-    assert plan_tiles(800, 1200)[0].y0 == 0 and plan_tiles(800, 1200)[0].y1 == 1200
+    assert not needs_tiling(800, 1654), "a slice the detector sees at over half scale"
+    assert not needs_tiling(1200, 2300), "not taller than twice its width"
+    assert needs_tiling(800, 3000) and needs_tiling(600, 2000)
+    assert plan_tiles(800, 1654) == [Tile(0, 1654, False, False)]
 
 
 def test_strip_tiles_cover_everything_with_overlap() -> None:
