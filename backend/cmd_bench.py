@@ -21,7 +21,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--images", nargs="+", metavar="PATH", help="images or folders instead of "
                    "the default chapter")
     p.add_argument("--n", type=int, default=23, help="slices of the default chapter (23)")
-    p.add_argument("--runs", type=int, default=1, help="repeat and report medians")
+    p.add_argument("--runs", type=int, default=1, help="repeat our run and report medians")
+    p.add_argument("--baseline-runs", type=int, default=1, help="repeat the baseline (slow: "
+                   "minutes per run with LaMa)")
     p.add_argument("--latency", type=float, default=0.3, help="translator latency per "
                    "request in seconds (0.3)")
     p.add_argument("--baseline", choices=("naive",), default="naive")
@@ -33,11 +35,13 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def _child(spec: dict[str, Any]) -> dict[str, Any]:
+    print(f"itp bench: running {spec['mode']}...", file=sys.stderr, flush=True)
     proc = subprocess.run([sys.executable, "-m", "backend.bench.child"],
                           input=json.dumps(spec), capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise SystemExit(f"itp bench: the {spec['mode']} run failed:\n{proc.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    print(f"itp bench: {spec['mode']}: {result['wall_s']} s wall", file=sys.stderr, flush=True)
     return result
 
 
@@ -65,7 +69,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     result = dict(ours)
     if not args.no_baseline:
         base = _median([_child({**spec, "mode": args.baseline})
-                        for _ in range(max(1, args.runs))])
+                        for _ in range(max(1, args.baseline_runs))])
         result["baseline"] = base
         result["speedup"] = round(base["wall_s"] / ours["wall_s"], 2)
         inpaint_ours = ours["stages"].get("inpaint", 0.0) / ours["images"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -12,6 +13,9 @@ import httpx
 from workers.config import Limits
 from workers.errors import FetchFailed, TooLarge
 
+# The whole download's limit: a host that trickles a byte at a time never trips the per-read
+# timeout, and would otherwise hold `itp translate` for as long as it likes.
+DOWNLOAD_DEADLINE_S = 120.0
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff"})
 USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) itp/0.1"
 
@@ -69,7 +73,8 @@ def _unique_stems(inputs: list[Input]) -> list[Input]:
     return out
 
 
-def read_bytes(item: Input, limits: Limits, client: httpx.Client | None = None) -> bytes:
+def read_bytes(item: Input, limits: Limits, client: httpx.Client | None = None,
+               deadline_s: float = DOWNLOAD_DEADLINE_S) -> bytes:
     if not item.is_url:
         size = Path(item.source).stat().st_size
         if size > limits.max_bytes:
@@ -78,6 +83,7 @@ def read_bytes(item: Input, limits: Limits, client: httpx.Client | None = None) 
     own = client is None
     http = client or httpx.Client(timeout=30.0, follow_redirects=True,
                                   headers={"User-Agent": USER_AGENT})
+    started = time.monotonic()
     try:
         with http.stream("GET", item.source) as resp:
             if resp.status_code != 200:
@@ -87,6 +93,8 @@ def read_bytes(item: Input, limits: Limits, client: httpx.Client | None = None) 
                 data += chunk
                 if len(data) > limits.max_bytes:
                     raise TooLarge(f"download is over the {limits.max_bytes} byte limit")
+                if time.monotonic() - started > deadline_s:
+                    raise FetchFailed(f"{item.source}: the download took over {deadline_s:g} s")
             return bytes(data)
     except httpx.HTTPError as exc:
         raise FetchFailed(f"{item.source}: {type(exc).__name__}: {exc}") from exc

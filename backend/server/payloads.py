@@ -31,8 +31,22 @@ def bad_request(message: str) -> ApiError:
 def parse_json(raw: bytes) -> Any:
     try:
         return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except RecursionError as exc:
+        raise bad_request("the body is JSON nested too deeply") from exc
+    except (UnicodeDecodeError, ValueError) as exc:
+        # ValueError beside JSONDecodeError: an integer longer than Python converts (4300
+        # digits) is valid JSON that json.loads refuses.
         raise bad_request(f"the body is not JSON: {exc}") from exc
+
+
+def _utf8(text: str) -> bool:
+    """False for a string holding a lone surrogate (JSON's "\\ud800"): it cannot be encoded,
+    so it could not be sent back in the answer or an event, nor be fetched."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def parse_job(body: Any, defaults: Settings, *, max_images: int,
@@ -50,11 +64,11 @@ def parse_job(body: Any, defaults: Settings, *, max_images: int,
         if not isinstance(item, dict):
             raise bad_request(f"images[{i}] must be an object {{url, referer}}")
         url, referer = item.get("url"), item.get("referer", "")
-        if not isinstance(url, str) or not url or len(url) > MAX_URL:
+        if not isinstance(url, str) or not url or len(url) > MAX_URL or not _utf8(url):
             raise bad_request(f"images[{i}].url must be a non-empty string")
         if referer is None:
             referer = ""
-        if not isinstance(referer, str) or len(referer) > MAX_URL:
+        if not isinstance(referer, str) or len(referer) > MAX_URL or not _utf8(referer):
             raise bad_request(f"images[{i}].referer must be a string")
         parsed.append((url, referer))
     return JobSpec(tuple(parsed), job_settings(body, defaults, translators),

@@ -125,7 +125,9 @@ async def _read(websocket: WebSocket) -> dict[str, Any] | None:
         return None
     try:
         value = json.loads(text)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):
+        # ValueError beside JSONDecodeError: an integer over Python's 4300-digit limit;
+        # RecursionError: arrays or objects nested too deeply.
         return None
     return value if isinstance(value, dict) else None
 

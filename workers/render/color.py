@@ -3,7 +3,8 @@
 The fill is taken from the source lettering: the original image's pixels under the text mask
 are split into two clusters (glyph ink, and whatever the dilated mask caught around it), and
 the cluster farthest from the erased background is the ink. A colour that does not stand out
-from the new background (WCAG contrast under 4.5:1) is replaced by black or white. Busy
+from the new background (WCAG contrast under 3:1, the bar for large text: lettering is large
+and bold, and a blue title should stay blue) is replaced by black or white. Busy
 backgrounds (art showing through after inpainting) and marginal contrast get an outline in the
 opposite tone so the text stays legible.
 """
@@ -21,7 +22,7 @@ from workers.types import RGB, Box, Image, Mask
 
 BLACK: RGB = (0, 0, 0)
 WHITE: RGB = (255, 255, 255)
-MIN_CONTRAST = 4.5
+MIN_CONTRAST = 3.0
 # Contrast under this (after the black/white fallback) still gets an outline.
 OUTLINE_BELOW = 7.0
 # Share of the background that differs clearly from its dominant colour: art, screentone.

@@ -87,10 +87,15 @@ class StageWorker:
     async def _start(self) -> None:
         if self._slots <= 0 or not self._buffer:
             return
-        scores = await self.transport.priorities([d.message.image_id for d in self._buffer])
-        rank = {id(d): (math.inf if s is None else s, _entry_order(d.entry_id))
-                for d, s in zip(self._buffer, scores, strict=True)}
-        self._buffer.sort(key=lambda d: rank[id(d)])
+        ids = [d.message.image_id for d in self._buffer]
+        # The reaper may add to the buffer while the scores are read: rank what is there then.
+        scores = dict(zip(ids, await self.transport.priorities(ids), strict=True))
+
+        def rank(d: Delivery) -> tuple[float, tuple[int, ...]]:
+            score = scores.get(d.message.image_id)
+            return (math.inf if score is None else score, _entry_order(d.entry_id))
+
+        self._buffer.sort(key=rank)
         while self._slots > 0 and self._buffer:
             first = self._buffer.pop(0)
             size = self.options.batch_of(self.spec, first.queue)
