@@ -63,6 +63,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         "inpainter": settings.inpainter, "lama_random_weights": args.lama_random_weights,
         "lama_weights": str(settings.lama_weights) if settings.lama_weights else None,
         "device": settings.device, "threads": settings.threads,
+        "ocr_engines": settings.ocr_engines,
         "source": settings.source, "target": settings.target,
     }
     ours = _median([_child({**spec, "mode": "ours"}) for _ in range(max(1, args.runs))])

@@ -57,6 +57,8 @@ def add_pipeline_flags(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--device", help="cpu (default) or cuda:N")
     g.add_argument("--threads", type=int, help="CPU threads per model stage (default: half "
                    "the cores)")
+    g.add_argument("--ocr-engines", type=int, help="OCR engines side by side (default: one "
+                   "per core on CPU, one on a GPU)")
     g.add_argument("--cache-dir", type=Path, help="where models and caches live")
 
 
@@ -123,6 +125,7 @@ def build_settings(args: argparse.Namespace, env: Mapping[str, str] | None = Non
         lama_random_weights=bool(a.get("lama_random_weights", False)),
         cache_dir=Path(cache_dir) if cache_dir else None,
         threads=int(pick("threads", "ITP_THREADS", 0)),
+        ocr_engines=int(pick("ocr_engines", "ITP_OCR_ENGINES", 0)),
     )
 
 

@@ -65,8 +65,8 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     # CPU threads given to ONNX Runtime / torch / OpenCV; 0 = decide from the core count.
     threads: int = 0
-    # Images worked on at once per stage in the embedded pipeline.
-    concurrency: int = 2
+    # OCR engines reading pages side by side; 0 = one per core on CPU, one on a GPU.
+    ocr_engines: int = 0
 
     def with_(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]

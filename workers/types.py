@@ -118,6 +118,8 @@ class Crop:
     mask: Mask
     size_class: SizeClass
     block_indices: tuple[int, ...] = ()
+    # The crop goes through the model scaled by this (<= 1): see workers.inpaint.crops.
+    scale: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)

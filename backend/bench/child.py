@@ -26,6 +26,7 @@ def settings_from(spec: dict[str, Any]) -> Settings:
         inpainter=spec["inpainter"], lama_random_weights=spec["lama_random_weights"],
         lama_weights=Path(spec["lama_weights"]) if spec.get("lama_weights") else None,
         device=spec.get("device", "cpu"), threads=spec.get("threads", 0),
+        ocr_engines=spec.get("ocr_engines", 0),
     )
 
 
@@ -71,7 +72,8 @@ async def measure(spec: dict[str, Any]) -> dict[str, Any]:
         "utilisation": {k: round(v / wall, 3) for k, v in sorted(busy.items())},
         "inpainter": pipeline.models.inpainter.name,
         "errors": errors,
-        "settings": {k: v for k, v in asdict(settings).items() if k in ("inpainter", "threads")},
+        "settings": {k: v for k, v in asdict(settings).items()
+                     if k in ("inpainter", "threads", "ocr_engines")},
     }
 
 

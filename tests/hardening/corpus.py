@@ -136,7 +136,7 @@ def valid_cases() -> list[Case]:
         ("png_la", save(page("LA"), "PNG"), PAGE, ".png"),
         ("png_16bit_gray", save(page("I;16"), "PNG"), PAGE, ".png"),
         ("png_1bit", save(page("1"), "PNG"), PAGE, ".png"),
-        ("png_exif_rotated", save(page(), "PNG", exif=_orientation(6)), rotated, ".png"),
+        ("png_exif_rotated", save(page(), "PNG", exif=orientation(6)), rotated, ".png"),
         ("jpeg_baseline", save(page(), "JPEG"), PAGE, ".jpg"),
         ("jpeg_progressive", save(page(), "JPEG", progressive=True), PAGE, ".jpg"),
         ("jpeg_cmyk", save(page("CMYK"), "JPEG"), PAGE, ".jpg"),
@@ -160,7 +160,7 @@ def valid_cases() -> list[Case]:
             for name, data, size, suffix in made]
 
 
-def _orientation(value: int) -> bytes:
+def orientation(value: int) -> bytes:
     exif = Image.Exif()
     exif[0x0112] = value
     return exif.tobytes()

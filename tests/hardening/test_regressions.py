@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import random
 import time
 
 import pytest
@@ -23,7 +24,7 @@ from PIL import Image
 from backend.inputs import Input, read_bytes
 from backend.server.errors import ApiError
 from backend.server.payloads import parse_job, parse_json
-from tests.hardening.corpus import animated, page, save
+from tests.hardening.corpus import animated, mutate, orientation, page, save
 from tests.hardening.support import TRICKLE_INTERVAL_S, image_host
 from workers.config import Limits, Settings
 from workers.errors import BadImage, FetchFailed, TooLarge
@@ -57,6 +58,14 @@ def test_every_cut_and_flip_of_a_later_frame(make: object) -> None:
         flipped = bytearray(data)
         flipped[at] ^= 0xFF
         decodes_or_refuses(bytes(flipped))
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize("seed", [7402, 10985])
+def test_tiff_with_a_malformed_exif_rational(seed: int) -> None:
+    """Mutations that leave EXIF orientation as a float or IFDRational where Pillow wants an
+    int: a TypeError from applying the orientation."""
+    decodes_or_refuses(mutate(save(page(), "TIFF", exif=orientation(6)), random.Random(seed)))
 
 
 def test_first_frame_of_an_animation_is_still_the_page() -> None:

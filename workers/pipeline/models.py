@@ -17,6 +17,8 @@ def ocr_engine_count(settings: Settings) -> int:
     """OCR engines working side by side. On CPU one per core, each single-threaded: two
     pages read at once beat one page read with two threads (ONNX Runtime scales poorly over
     threads on these small models). On a GPU one engine keeps the card busy."""
+    if settings.ocr_engines > 0:
+        return settings.ocr_engines
     if settings.device.startswith("cuda"):
         return 1
     return max(1, min(4, os.cpu_count() or 1))

@@ -2,19 +2,22 @@
 
 Two lines belong to one block when they are neighbours across the reading direction (the next
 line below, or the next column to the left), overlap along it, and have about the same glyph
-size. Blocks are then ordered like a reader reads the page: rows top to bottom, and within a
-row left to right — or right to left for vertical Japanese/Chinese (manga order).
+size — and do not sit on two different flat colours (a caption box above a bubble). Blocks
+are then ordered like a reader reads the page: rows top to bottom, and within a row left to
+right — or right to left for vertical Japanese/Chinese (manga order).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from workers.types import Block, Box, Direction, TextLine
+from workers.types import RGB, Block, Box, Direction, TextLine
 
 # Gap between neighbouring lines, in line heights, still read as one block.
 MAX_GAP = 0.9
 MAX_SIZE_RATIO = 1.7
+# Two flat backgrounds further apart than this (per channel) are two different boxes.
+MAX_BACKGROUND_DIFF = 48
 
 
 def _parent(parents: list[int], i: int) -> int:
@@ -24,8 +27,12 @@ def _parent(parents: list[int], i: int) -> int:
     return i
 
 
-def _same_block(a: TextLine, b: TextLine) -> bool:
+def _same_block(a: TextLine, b: TextLine, bg_a: RGB | None = None,
+                bg_b: RGB | None = None) -> bool:
     if a.vertical != b.vertical:
+        return False
+    if bg_a is not None and bg_b is not None and \
+            max(abs(p - q) for p, q in zip(bg_a, bg_b, strict=True)) > MAX_BACKGROUND_DIFF:
         return False
     ha, hb = max(a.height, 1), max(b.height, 1)
     if max(ha, hb) / min(ha, hb) > MAX_SIZE_RATIO:
@@ -48,11 +55,13 @@ def _same_block(a: TextLine, b: TextLine) -> bool:
     return along > 0.25 * shorter or (along > 0 and gap < 0.3 * size)
 
 
-def group_lines(lines: Sequence[TextLine]) -> list[list[TextLine]]:
+def group_lines(lines: Sequence[TextLine],
+                backgrounds: Sequence[RGB | None] | None = None) -> list[list[TextLine]]:
+    bgs = backgrounds or [None] * len(lines)
     parents = list(range(len(lines)))
     for i in range(len(lines)):
         for j in range(i + 1, len(lines)):
-            if _same_block(lines[i], lines[j]):
+            if _same_block(lines[i], lines[j], bgs[i], bgs[j]):
                 parents[_parent(parents, i)] = _parent(parents, j)
     groups: dict[int, list[TextLine]] = {}
     for i, line in enumerate(lines):
@@ -65,9 +74,10 @@ def _union(boxes: Sequence[Box]) -> Box:
             max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
-def make_blocks(lines: Sequence[TextLine], right_to_left: bool) -> list[Block]:
+def make_blocks(lines: Sequence[TextLine], right_to_left: bool,
+                backgrounds: Sequence[RGB | None] | None = None) -> list[Block]:
     blocks: list[Block] = []
-    for group in group_lines(lines):
+    for group in group_lines(lines, backgrounds):
         vertical = sum(ln.vertical for ln in group) * 2 > len(group)
         direction: Direction = "v" if vertical else "h"
         if vertical:

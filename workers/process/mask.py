@@ -10,7 +10,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from workers.types import Box, Image, Mask, TextLine
+from workers.types import RGB, Box, Image, Mask, TextLine
 
 # Below this colour distance a pixel is background even if Otsu says otherwise (flat pages).
 MIN_TEXT_CONTRAST = 28
@@ -21,6 +21,21 @@ MAX_TEXT_SHARE = 0.65
 def _expand(box: Box, pad: int, width: int, height: int) -> Box:
     x0, y0, x1, y1 = box
     return (max(0, x0 - pad), max(0, y0 - pad), min(width, x1 + pad), min(height, y1 + pad))
+
+
+def flat_background(image: Image, line: TextLine) -> RGB | None:
+    """The colour around a line when it is one flat colour (a bubble, a caption box), else
+    None (art, screentone)."""
+    height, width = image.shape[:2]
+    x0, y0, x1, y1 = _expand(line.bbox, 2, width, height)
+    if x1 - x0 < 3 or y1 - y0 < 3:
+        return None
+    crop = image[y0:y1, x0:x1]
+    border = np.concatenate([crop[0], crop[-1], crop[:, 0], crop[:, -1]]).astype(np.int16)
+    median = np.median(border, axis=0)
+    if (np.abs(border - median).max(axis=1) <= MIN_TEXT_CONTRAST).mean() < 0.8:
+        return None
+    return (int(median[0]), int(median[1]), int(median[2]))
 
 
 def line_text_pixels(crop: Image) -> Mask:

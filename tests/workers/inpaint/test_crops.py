@@ -1,9 +1,17 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from workers.inpaint.base import InpaintItem
-from workers.inpaint.crops import MODEL_MAX_SIDE, paste, plan_crops, to_model_size
+from workers.inpaint.crops import (
+    MODEL_LINE_PX,
+    MODEL_MAX_SIDE,
+    paste,
+    plan_crops,
+    to_model_size,
+)
 from workers.inpaint.erase import apply_fills, inpaint_crops
 from workers.inpaint.opencv import OpenCVInpainter
 from workers.types import Block, Image, PageLayout, TextLine
@@ -55,7 +63,7 @@ def test_model_results_pasted_only_inside_mask() -> None:
     class Black:
         name = "black"
 
-        def inpaint(self, items: list[InpaintItem]) -> list[Image]:
+        def inpaint(self, items: Sequence[InpaintItem]) -> list[Image]:
             return [np.zeros_like(it.image) for it in items]
 
     inpaint_crops(target, crops, Black())
@@ -64,14 +72,31 @@ def test_model_results_pasted_only_inside_mask() -> None:
     assert np.array_equal(target[outside], image[outside])
 
 
-def test_big_crops_are_scaled_for_the_model_and_back() -> None:
+def test_crops_are_scaled_for_the_model_and_back() -> None:
     image = np.full((3000, 1500, 3), 200, np.uint8)
     layout = layout_with([((100, 100, 1400, 2900), "model")], (3000, 1500))
+    # Fifty-six lines of 50 px: the model sees them at MODEL_LINE_PX, and never more than
+    # MODEL_MAX_SIDE on the long side.
+    layout.blocks[0].lines = [
+        TextLine(((100, y), (1400, y), (1400, y + 50), (100, y + 50)), "T", 0.9, False)
+        for y in range(100, 2900, 50)]
     crop = plan_crops(image, layout)[0]
     assert crop.size_class == "long"
     small, small_mask = to_model_size(crop)
-    assert max(small.shape[:2]) == MODEL_MAX_SIDE and small_mask.shape == small.shape[:2]
+    x0, y0, x1, y1 = crop.box
+    assert crop.scale == min(MODEL_LINE_PX / 50, MODEL_MAX_SIDE / max(x1 - x0, y1 - y0))
+    assert max(small.shape[:2]) <= MODEL_MAX_SIDE and small_mask.shape == small.shape[:2]
     filled = OpenCVInpainter().inpaint([InpaintItem(small, small_mask)])[0]
     target = image.copy()
     paste(target, crop, filled)
     assert target.shape == image.shape
+
+
+def test_small_text_is_scaled_to_the_model_line_height() -> None:
+    image = np.full((400, 600, 3), 200, np.uint8)
+    layout = layout_with([((100, 100, 500, 170), "model")], (400, 600))
+    layout.blocks[0].lines = [
+        TextLine(((100, 100), (500, 100), (500, 170), (100, 170)), "T", 0.9, False)]
+    crop = plan_crops(image, layout)[0]
+    assert crop.scale == MODEL_LINE_PX / 70
+    assert crop.size_class == "short"

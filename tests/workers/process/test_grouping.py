@@ -45,3 +45,16 @@ def test_different_sizes_and_far_lines_stay_apart() -> None:
     lines = [hline(10, 10, 200, 40, "small"), hline(10, 42, 400, 140, "HUGE TITLE"),
              hline(10, 400, 200, 430, "far away")]
     assert len(make_blocks(lines, right_to_left=False)) == 3
+
+
+def test_caption_box_and_bubble_on_different_colours_stay_apart() -> None:
+    caption = hline(40, 30, 300, 60, "THE FOLLOWING DAY")
+    bubble = [hline(60, 64, 280, 94, "WHAT A MAN!"), hline(60, 96, 280, 126, "BOB, RIGHT?")]
+    together = make_blocks([caption, *bubble], right_to_left=False)
+    assert len(together) == 1, "without colours they read as one block"
+    yellow, white = (250, 220, 90), (255, 255, 255)
+    apart = make_blocks([caption, *bubble], right_to_left=False,
+                        backgrounds=[yellow, white, white])
+    assert [b.source_text for b in apart] == ["THE FOLLOWING DAY", "WHAT A MAN! BOB, RIGHT?"]
+    # Lines over art (no flat colour) still group by geometry.
+    assert len(make_blocks([caption, *bubble], False, [None, white, None])) == 1
