@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest

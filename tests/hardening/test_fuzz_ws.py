@@ -49,8 +49,9 @@ def server_stays_well(live: ItpServer, caplog: pytest.LogCaptureFixture) -> Iter
 
 
 def open_ws(server: ItpServer, **options: Any) -> ClientConnection:
-    return connect(server.ws_url, proxy=None, open_timeout=WAIT_S, close_timeout=5,
-                   max_size=None, **options)
+    ws: ClientConnection = connect(server.ws_url, proxy=None, open_timeout=WAIT_S,
+                                   close_timeout=5, max_size=None, **options)
+    return ws
 
 
 def hello(ws: ClientConnection) -> dict[str, Any]:

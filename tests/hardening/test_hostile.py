@@ -208,7 +208,8 @@ SSRF_URLS = [
 ]
 
 
-async def test_ssrf_spellings_are_refused_and_never_connect(server: ItpServer, trap: Canary) -> None:
+async def test_ssrf_spellings_are_refused_and_never_connect(server: ItpServer,
+                                                            trap: Canary) -> None:
     urls = [u.format(c=trap.port) for u in SSRF_URLS]
     async with WsClient.open(server) as ws:
         job, final = await follow_job(server, ws, urls)

@@ -2,7 +2,7 @@
 
 Only the masked regions plus a margin of context go through the model: on a webtoon slice
 that is a few percent of the pixels. Crops that overlap are merged (the model must see each
-pixel once), sides are rounded up to a multiple of 32 so equal shapes batch together.
+pixel once), sides are rounded up to a multiple of 16 so equal shapes batch together.
 
 Each crop is scaled for the model so its text lines are at most MODEL_LINE_PX tall (and its
 long side at most MODEL_MAX_SIDE): the model's cost grows with pixels, and filling a stroke
@@ -17,34 +17,52 @@ import numpy as np
 
 from workers.types import Box, Crop, Image, Mask, PageLayout, SizeClass, u8
 
-ROUND_TO = 32
+ROUND_TO = 16
 # Above this long side a crop is a `long` one: batched separately, as it needs more memory.
 SHORT_MAX = 512
 # The model works at most at this long side; bigger crops are scaled down for it.
 MODEL_MAX_SIDE = 1024
+# Overlapping crops merge while their bounding box is at most this much bigger than both.
+MERGE_SLACK = 1.25
 # Text lines are scaled to at most this height for the model.
 MODEL_LINE_PX = 28
 
 
 def _margin(line_height: float) -> int:
-    """Context around the text: about a line, which the model needs to continue the art."""
-    return int(min(96, max(16, line_height)))
+    """Context around each line: a little over half a line. The glyphs' own gaps give the
+    model most of its context; every extra row of margin costs a full crop width."""
+    return int(min(64, max(8, 0.6 * line_height)))
 
 
 def _overlaps(a: Box, b: Box) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
+def _area(box: Box) -> int:
+    return max(0, box[2] - box[0]) * max(0, box[3] - box[1])
+
+
+def _union(a: Box, b: Box) -> Box:
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+
+
 def _merge(boxes: list[Box]) -> list[Box]:
+    """Overlapping boxes become one when their union costs little more than the two: an
+    L-shaped pair stays two crops (the overlap is inpainted twice, which is cheaper than
+    the empty corner of their bounding box)."""
     merged = True
     while merged:
         merged = False
         out: list[Box] = []
         for box in boxes:
             for i, other in enumerate(out):
-                if _overlaps(box, other):
-                    out[i] = (min(box[0], other[0]), min(box[1], other[1]),
-                              max(box[2], other[2]), max(box[3], other[3]))
+                if not _overlaps(box, other):
+                    continue
+                union = _union(box, other)
+                inter = (max(box[0], other[0]), max(box[1], other[1]),
+                         min(box[2], other[2]), min(box[3], other[3]))
+                if _area(union) <= MERGE_SLACK * (_area(box) + _area(other) - _area(inter)):
+                    out[i] = union
                     merged = True
                     break
             else:
@@ -74,10 +92,14 @@ def plan_crops(image: Image, layout: PageLayout) -> list[Crop]:
     for block in layout.blocks:
         if block.erase != "model":
             continue
+        # Per line, not per block: a block that chains several bubbles would otherwise take
+        # the empty art between them along into the model.
         m = _margin(block.line_height)
-        x0, y0, x1, y1 = block.bbox
-        boxes.append((max(0, x0 - m), max(0, y0 - m), min(width, x1 + m), min(height, y1 + m)))
-        owners.append({block.index})
+        for line in block.lines:
+            x0, y0, x1, y1 = line.bbox
+            boxes.append((max(0, x0 - m), max(0, y0 - m), min(width, x1 + m),
+                          min(height, y1 + m)))
+            owners.append({block.index})
     heights = {b.index: b.line_height for b in layout.blocks}
     crops = []
     for merged in _merge(boxes):

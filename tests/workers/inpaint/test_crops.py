@@ -8,6 +8,7 @@ from workers.inpaint.base import InpaintItem
 from workers.inpaint.crops import (
     MODEL_LINE_PX,
     MODEL_MAX_SIDE,
+    ROUND_TO,
     paste,
     plan_crops,
     to_model_size,
@@ -36,7 +37,7 @@ def test_crops_only_around_model_blocks_rounded_and_merged() -> None:
     crops = plan_crops(image, layout)
     assert len(crops) == 1, "overlapping blocks share one crop; flat blocks need none"
     x0, y0, x1, y1 = crops[0].box
-    assert (x1 - x0) % 32 == 0 and (y1 - y0) % 32 == 0
+    assert (x1 - x0) % ROUND_TO == 0 and (y1 - y0) % ROUND_TO == 0
     assert x0 <= 100 and y0 <= 100 and x1 >= 320 and y1 >= 190
     assert (x1 - x0) * (y1 - y0) < 0.1 * 2000 * 800, "a small share of the page"
     assert crops[0].size_class == "short"
