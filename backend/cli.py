@@ -1,56 +1,51 @@
-"""The `itp` command."""
+"""The `itp` command: one module per subcommand (`backend/cmd_<name>.py`), imported only when
+its subcommand runs, so `itp translate` never loads the server or Redis code."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from collections.abc import Sequence
-from typing import Any
 
 from backend.settings import add_pipeline_flags, build_settings
 
+# name -> (help, takes the pipeline flags)
+COMMANDS: dict[str, tuple[str, bool]] = {
+    "translate": ("translate image files, folders or URLs into OUTDIR", True),
+    "serve": ("run the server the browser extension talks to", True),
+    "worker": ("run pipeline stages as workers on Redis", True),
+    "bench": ("measure speed and memory on a chapter (default: the sample webtoon)", True),
+    "eval": ("measure quality on the sample pages (JSON + HTML contact sheet)", True),
+    "models": ("list, download and check model files", False),
+}
 
-def parser() -> argparse.ArgumentParser:
+
+def parser(argv: Sequence[str]) -> argparse.ArgumentParser:
+    """The full parser; only the chosen subcommand's module is imported to build it."""
     p = argparse.ArgumentParser(prog="itp", description="Image Translate Pipeline: find the "
                                 "text in comic images, translate it, erase it, letter it in.")
     p.add_argument("-v", "--verbose", action="store_true", help="log more")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    from backend import cmd_translate
-
-    add_pipeline_flags(cmd_translate.add_parser(sub))
-    for name in ("cmd_serve", "cmd_bench", "cmd_worker", "cmd_eval"):
-        module = _optional(name)
-        if module is not None:
-            made = module.add_parser(sub)
-            if made is not None and getattr(module, "PIPELINE_FLAGS", True):
-                add_pipeline_flags(made)
-    models = _optional("cmd_models")
-    if models is not None:
-        models.add_parser(sub)
+    chosen = next((a for a in argv if a in COMMANDS), None)
+    for name, (help_text, pipeline_flags) in COMMANDS.items():
+        if name != chosen:
+            sub.add_parser(name, help=help_text)
+            continue
+        made = importlib.import_module(f"backend.cmd_{name}").add_parser(sub)
+        if pipeline_flags and made is not None:
+            add_pipeline_flags(made)
     return p
 
 
-def _optional(name: str) -> Any:
-    import importlib
-
-    try:
-        return importlib.import_module(f"backend.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"backend.{name}":
-            raise
-        return None
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    args = parser(args_list).parse_args(args_list)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    import importlib
-
     module = importlib.import_module(f"backend.cmd_{args.command}")
-    if args.command == "models":
+    if not COMMANDS[args.command][1]:
         return int(module.run(args))
     return int(module.run(args, build_settings(args)))
 
