@@ -30,6 +30,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--no-baseline", action="store_true", help="skip the naive baseline")
     p.add_argument("--lama-random-weights", action="store_true", help="LaMa of the real "
                    "architecture with random weights (its compute, without the download)")
+    p.add_argument("--redis", metavar="URL", help="also run the chapter through one "
+                   "`itp worker` process per stage on this Redis (distributed mode)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     return p
 
@@ -78,6 +80,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         result["inpaint_s_per_image"] = round(inpaint_ours, 3)
         result["baseline_inpaint_s_per_image"] = round(inpaint_base, 3)
         result["inpaint_speedup"] = round(inpaint_base / inpaint_ours, 2) if inpaint_ours else None
+    if args.redis:
+        dist = _child({**spec, "mode": "redis", "redis": args.redis})
+        result["redis"] = dist
+        result["redis_vs_embedded"] = round(ours["wall_s"] / dist["wall_s"], 2)
     if args.json:
         print(json.dumps(result, indent=1))
     else:
@@ -90,6 +96,9 @@ def table(result: dict[str, Any]) -> str:
     base = result.get("baseline", {})
     for key in ("images", *KEYS, "startup_s"):
         rows.append((key, str(result.get(key)), str(base.get(key, "-"))))
+    if "redis" in result:
+        rows.append(("redis wall_s", str(result["redis"]["wall_s"]), ""))
+        rows.append(("redis first_result_s", str(result["redis"]["first_result_s"]), ""))
     stages = sorted(set(result["stages"]) | set(base.get("stages", {})))
     for stage in stages:
         ours = f"{result['stages'].get(stage, 0):.2f}s ({result['utilisation'].get(stage, 0):.0%})"

@@ -40,6 +40,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                    help="size cap of the results cache (default 1024)")
     p.add_argument("--max-backlog", type=int, default=DEFAULTS.max_backlog,
                    help="refuse new jobs (503 queue_full) while more images wait (default 500)")
+    p.add_argument("--redis", metavar="URL", help="distributed mode: hand the work to stage "
+                   "workers (`itp worker STAGE... --redis URL`) through this Redis")
+    p.add_argument("--namespace", default="itp", help="Redis key prefix shared with the "
+                   "workers (default itp)")
+    p.add_argument("--blobs", choices=("auto", "shm", "redis"), default="auto",
+                   help="how images reach the workers: shared memory on this host, Redis, or "
+                   "auto (default)")
     return p
 
 
@@ -47,6 +54,16 @@ def embedded_pipeline(settings: Settings, on_event: EventCallback) -> Pipeline:
     from workers.pipeline.embedded import EmbeddedPipeline
 
     return EmbeddedPipeline(settings, on_event)
+
+
+def redis_pipeline(args: argparse.Namespace) -> PipelineFactory:
+    def factory(settings: Settings, on_event: EventCallback) -> Pipeline:
+        from workers.pipeline.distributed import RedisPipeline
+
+        return RedisPipeline(settings, on_event, args.redis, namespace=args.namespace,
+                             blob_mode=args.blobs)
+
+    return factory
 
 
 def server_config(args: argparse.Namespace, port: int) -> ServerConfig:
@@ -81,7 +98,9 @@ def run(args: argparse.Namespace, settings: Settings, *, token: str | None = Non
               file=sys.stderr)
         return 1
     config = server_config(args, sock.getsockname()[1])
-    app = create_app(settings, config, token, pipeline_factory or embedded_pipeline)
+    default_factory = redis_pipeline(args) if getattr(args, "redis", None) else \
+        embedded_pipeline
+    app = create_app(settings, config, token, pipeline_factory or default_factory)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"itp serve: listening on {args.host}: other machines can reach this server "
               "(they still need the token); clients must use a name given with --allow-host",

@@ -31,7 +31,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--redis", required=True, metavar="URL", help="redis://host:6379/0")
     p.add_argument("--concurrency", type=int, default=0, metavar="N",
                    help="messages worked on at once per stage (default: 4 for translate, "
-                   "1 otherwise)")
+                   "one per OCR engine for ocr (see --ocr-engines), 1 otherwise)")
     p.add_argument("--batch", type=int, default=0, metavar="N",
                    help="pages per inpainting model call (default 2; long strips: 1)")
     p.add_argument("--prefetch", type=int, default=0, metavar="N",

@@ -6,17 +6,23 @@ inpainter, its own cache dir, `--fetch-allow` for a local image host) and an ima
 one distinct (client and page number are drawn in), so the results cache answers none of
 them. Then every client, like the extension: opens the WebSocket, says hello, posts its
 chapter with its session (retrying after `Retry-After` on 503 queue_full), sends `prioritize`
-for its first three pages (its viewport), reads events until every page is done or failed,
-and downloads every result.
+for its first three pages (its viewport; with `--reprioritize` again once they are queued),
+reads events until every page is done or failed, and downloads every result.
 
 Reported: images lost (accepted, never finished: must be 0), duplicate `done` events (must
 be 0), errors, 503 refusals, first-result time per client (p50/p95/max, from the client's
 first submit), chapter time, wall time, and the server's peak RSS (VmHWM from /proc).
 
+With `--redis URL` (or `--redis auto`: a private redis-server on a free loopback port), the
+server runs in distributed mode with `--workers` `itp worker all` processes, all under a key
+namespace of the run's own; the Redis keys left in it and the files under /dev/shm/itp-* are
+reported after the run.
+
 Only loopback is used; every wait has a deadline (`--timeout`), and the server is stopped at
 the end whatever happens.
 
 Usage: .venv/bin/python scripts/load_test.py [--clients 20] [--images 40] [--json]
+       [--redis URL|auto [--workers N]]
 """
 
 from __future__ import annotations
@@ -122,24 +128,29 @@ def serve_supports_redis() -> bool:
     return "--redis" in made.format_help()
 
 
-@contextlib.asynccontextmanager
-async def itp_serve(workdir: Path, *, fetch_allow: str, latency_s: float, max_backlog: int,
-                    redis: str | None = None) -> AsyncIterator[Server]:
-    """`itp serve` on a free loopback port; stopped (SIGINT, then SIGKILL) on the way out."""
-    token = secrets.token_urlsafe(24)
+def child_env(workdir: Path, token: str, latency_s: float) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
     env.update({"ITP_TOKEN": token, "ITP_TRANSLATOR_LATENCY": str(latency_s),
                 "ITP_CACHE_DIR": str(workdir / "cache"), "ITP_CONFIG": str(workdir / "none"),
                 "PYTHONPATH": str(ROOT)})
+    return env
+
+
+@contextlib.asynccontextmanager
+async def itp_serve(workdir: Path, *, fetch_allow: str, latency_s: float, max_backlog: int,
+                    redis: Redis | None = None) -> AsyncIterator[Server]:
+    """`itp serve` on a free loopback port; stopped (SIGINT, then SIGKILL) on the way out."""
+    token = secrets.token_urlsafe(24)
     args = [sys.executable, "-m", "backend.cli", "serve", "--host", "127.0.0.1", "--port", "0",
             "--translator", "deterministic", "--inpainter", "opencv",
             "--fetch-allow", fetch_allow, "--max-backlog", str(max_backlog)]
     if redis is not None:
-        args += ["--redis", redis]
+        args += ["--redis", redis.url, "--namespace", redis.namespace]
     log = workdir / "server.log"
     with log.open("wb") as err:
-        proc = await asyncio.create_subprocess_exec(*args, cwd=ROOT, env=env,
-                                                    stdout=asyncio.subprocess.PIPE, stderr=err)
+        proc = await asyncio.create_subprocess_exec(
+            *args, cwd=ROOT, env=child_env(workdir, token, latency_s),
+            stdout=asyncio.subprocess.PIPE, stderr=err)
     assert proc.stdout is not None
     drain: asyncio.Task[None] | None = None
     try:
@@ -157,6 +168,101 @@ async def itp_serve(workdir: Path, *, fetch_allow: str, latency_s: float, max_ba
         if drain is not None:
             drain.cancel()
             await asyncio.gather(drain, return_exceptions=True)
+
+
+# -- the distributed mode ------------------------------------------------------------------
+
+
+@dataclass
+class Redis:
+    url: str
+    # A key prefix of this run's own, so a shared Redis is left as it was found.
+    namespace: str = field(default_factory=lambda: f"itp-load-{secrets.token_hex(4)}")
+    workers: list[asyncio.subprocess.Process] = field(default_factory=list)
+
+
+@contextlib.asynccontextmanager
+async def private_redis(workdir: Path) -> AsyncIterator[str]:
+    """A redis-server of our own on a free loopback port, without persistence."""
+    probe = bind("127.0.0.1", 0)
+    port = probe.getsockname()[1]
+    probe.close()
+    proc = await asyncio.create_subprocess_exec(
+        "redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+        "--appendonly", "no", "--dir", str(workdir), stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        async with asyncio.timeout(30):
+            while await asyncio.to_thread(redis_keys, url, "") < 0:
+                await asyncio.sleep(0.1)
+        yield url
+    finally:
+        if proc.returncode is None:
+            proc.terminate()
+            await proc.wait()
+
+
+def redis_keys(url: str, namespace: str) -> int:
+    """Keys under `namespace` (all keys when empty); -1 while Redis does not answer."""
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=2)
+    try:
+        if not namespace:
+            return int(client.dbsize())
+        return sum(1 for _ in client.scan_iter(match=f"{namespace}:*", count=1000))
+    except redis.ConnectionError:
+        return -1
+    finally:
+        client.close()
+
+
+def shm_files() -> int:
+    """Files of the shared-memory blob store (/dev/shm/itp-*)."""
+    return sum(1 for base in Path("/dev/shm").glob("itp-*") for p in base.rglob("*")
+               if p.is_file())
+
+
+@contextlib.asynccontextmanager
+async def stage_workers(workdir: Path, redis: Redis, count: int,
+                        latency_s: float) -> AsyncIterator[list[asyncio.subprocess.Process]]:
+    """`itp worker all` processes on the same Redis and namespace; SIGTERM at the end."""
+    env = child_env(workdir, "unused", latency_s)
+    procs: list[asyncio.subprocess.Process] = []
+    drains: list[asyncio.Task[None]] = []
+    try:
+        for i in range(count):
+            with (workdir / f"worker{i}.log").open("wb") as err:
+                proc = await asyncio.create_subprocess_exec(
+                    sys.executable, "-m", "backend.cli", "worker", "all", "--redis", redis.url,
+                    "--namespace", redis.namespace, "--inpainter", "opencv", cwd=ROOT, env=env,
+                    stdout=asyncio.subprocess.PIPE, stderr=err)
+            procs.append(proc)
+        for i, proc in enumerate(procs):
+            assert proc.stdout is not None
+            async with asyncio.timeout(300):
+                line = (await proc.stdout.readline()).decode()
+            if "ready" not in line:
+                log = (workdir / f"worker{i}.log").read_text()[-3000:]
+                raise RuntimeError(f"itp worker did not start:\n{log}")
+            drains.append(asyncio.create_task(_drain(proc.stdout)))
+        redis.workers = procs
+        yield procs
+    finally:
+        for proc in procs:
+            if proc.returncode is None:
+                proc.terminate()
+        for proc in procs:
+            try:
+                async with asyncio.timeout(30):
+                    await proc.wait()
+            except TimeoutError:
+                proc.kill()
+                await proc.wait()
+        for task in drains:
+            task.cancel()
+        await asyncio.gather(*drains, return_exceptions=True)
 
 
 async def _drain(stream: asyncio.StreamReader) -> None:
@@ -277,7 +383,9 @@ async def submit(http: httpx.AsyncClient, run: ClientRun, session: str,
 
 
 async def run_client(server: Server, run: ClientRun, deadline: float,
-                     grace_s: float = 1.0) -> None:
+                     grace_s: float = 1.0, reprioritize: bool = False) -> None:
+    """One reader: hello, the chapter, `prioritize` for the viewport (again once those pages
+    are queued, with `reprioritize`), events until every page ends, then every result."""
     headers = {"Authorization": f"Bearer {server.token}"}
     async with httpx.AsyncClient(base_url=server.base, headers=headers, trust_env=False,
                                  timeout=60) as http, \
@@ -292,6 +400,7 @@ async def run_client(server: Server, run: ClientRun, deadline: float,
                                   "image_ids": run.image_ids[:VIEWPORT]}))
         last_seq = 0
         wanted = set(run.image_ids)
+        viewport_waiting = set(run.image_ids[:VIEWPORT]) if reprioritize else set()
         finished_at: float | None = None
         while True:
             now = time.monotonic()
@@ -307,6 +416,11 @@ async def run_client(server: Server, run: ClientRun, deadline: float,
             message = json.loads(raw)
             last_seq = max(last_seq, int(message.get("seq", 0)))
             kind = message.get("type")
+            if kind == "queued" and message.get("image_id") in viewport_waiting:
+                viewport_waiting.discard(message["image_id"])
+                if not viewport_waiting:
+                    await ws.send(json.dumps({"type": "prioritize",
+                                              "image_ids": run.image_ids[:VIEWPORT]}))
             if kind == "resync":
                 run.resyncs += 1
                 await ws.send(json.dumps({"type": "subscribe", "job_id": job["job_id"],
@@ -365,7 +479,7 @@ def summary(runs: list[ClientRun], wall_s: float, peak_rss_kb: int,
         "peak_rss_mb": round(peak_rss_kb / 1024, 1),
         "rss_start_mb": round(samples[0] / 1024, 1) if samples else None,
         "rss_end_mb": round(samples[-1] / 1024, 1) if samples else None,
-        "cpus": os.cpu_count(), "redis": options.redis,
+        "cpus": os.cpu_count(), "redis": options.redis, "reprioritize": options.reprioritize,
     }
 
 
@@ -378,14 +492,37 @@ def make_pages(clients: int, images: int, size: tuple[int, int]) -> dict[str, by
             for c in range(clients) for p in range(images)}
 
 
+@contextlib.asynccontextmanager
+async def deployment(options: argparse.Namespace, workdir: Path,
+                     port: int) -> AsyncIterator[tuple[Server, Redis | None]]:
+    """The server alone, or with `--redis`: Redis (ours with `auto`), stage workers, and the
+    server in distributed mode."""
+    allow = f"127.0.0.1:{port}"
+    if options.redis is None:
+        async with itp_serve(workdir, fetch_allow=allow, latency_s=options.latency,
+                             max_backlog=options.max_backlog) as server:
+            yield server, None
+        return
+    async with contextlib.AsyncExitStack() as stack:
+        url = options.redis
+        if url == "auto":
+            url = await stack.enter_async_context(private_redis(workdir))
+        redis = Redis(url)
+        await stack.enter_async_context(stage_workers(workdir, redis, options.workers,
+                                                      options.latency))
+        server = await stack.enter_async_context(itp_serve(
+            workdir, fetch_allow=allow, latency_s=options.latency,
+            max_backlog=options.max_backlog, redis=redis))
+        yield server, redis
+
+
 async def load(options: argparse.Namespace,
                on_server: Callable[[Server], None] | None = None) -> dict[str, Any]:
     pages = await asyncio.to_thread(make_pages, options.clients, options.images,
                                     (options.width, options.height))
     with tempfile.TemporaryDirectory(prefix="itp-load-") as tmp:
-        async with image_host(pages) as (host, port), itp_serve(
-                Path(tmp), fetch_allow=f"127.0.0.1:{port}", latency_s=options.latency,
-                max_backlog=options.max_backlog, redis=options.redis) as server:
+        async with image_host(pages) as (host, port), \
+                deployment(options, Path(tmp), port) as (server, redis):
             if on_server is not None:
                 on_server(server)
             runs = [ClientRun(c, [f"{host}/p/c{c}-p{p}.png" for p in range(options.images)])
@@ -394,15 +531,24 @@ async def load(options: argparse.Namespace,
             deadline = started + options.timeout
             with Sampler(server.pid) as sampler:
                 outcomes = await asyncio.gather(
-                    *(run_client(server, run, deadline) for run in runs),
-                    return_exceptions=True)
+                    *(run_client(server, run, deadline, reprioritize=options.reprioritize)
+                      for run in runs), return_exceptions=True)
             wall = max((r.chapter_s or 0.0) for r in runs) if runs else 0.0
             peak = proc_status_kb(server.pid, "VmHWM")
             failures = [o for o in outcomes if isinstance(o, BaseException)]
             if failures:
                 raise RuntimeError(f"{len(failures)} clients failed: {failures[0]!r}")
-            return summary(runs, wall or time.monotonic() - started, peak, sampler.rss_kb,
-                           options)
+            result = summary(runs, wall or time.monotonic() - started, peak, sampler.rss_kb,
+                             options)
+            if redis is not None:
+                result["workers"] = len(redis.workers)
+                result["worker_peak_rss_mb"] = round(max(
+                    (proc_status_kb(w.pid, "VmHWM") for w in redis.workers), default=0) / 1024,
+                    1)
+                result["redis_keys_after"] = await asyncio.to_thread(redis_keys, redis.url,
+                                                                     redis.namespace)
+                result["shm_files_after"] = shm_files()
+            return result
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -418,7 +564,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--timeout", type=float, default=900.0,
                    help="deadline for the whole load (s); what is unfinished then is lost")
     p.add_argument("--redis", metavar="URL", default=None,
-                   help="run the server with --redis URL (needs `itp serve --redis`)")
+                   help="distributed mode: `itp serve --redis URL` and --workers `itp worker "
+                   "all` processes; `auto` starts a private redis-server on loopback")
+    p.add_argument("--workers", type=int, default=1,
+                   help="stage workers (`itp worker all`) with --redis (default 1)")
+    p.add_argument("--reprioritize", action="store_true",
+                   help="each client sends prioritize again once its viewport pages are "
+                   "queued (the server keeps one viewport: the latest client's)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     options = p.parse_args(argv)
     if options.redis is not None and not serve_supports_redis():
@@ -444,6 +596,10 @@ def report(result: dict[str, Any]) -> str:
         f"  wall {result['wall_s']} s ({result['images_per_s']} images/s), server peak RSS "
         f"{result['peak_rss_mb']} MB (start {result['rss_start_mb']} MB, end "
         f"{result['rss_end_mb']} MB)",
+        *([f"  redis: {result['workers']} workers (peak RSS {result['worker_peak_rss_mb']} "
+           f"MB each at most); after the run {result['redis_keys_after']} keys in the run's "
+           f"namespace, {result['shm_files_after']} files in /dev/shm/itp-*"]
+          if result.get("workers") else []),
     ])
 
 

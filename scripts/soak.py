@@ -8,11 +8,11 @@ the load test's: nothing lost, no duplicate `done`, no error.
 
 Every `--interval` seconds a row goes to the CSV: elapsed seconds, the server's RSS, peak RSS
 (VmHWM), threads, open fds (/proc/PID/fd), images done so far, and with `--redis` the Redis
-key count (DBSIZE) and the files under /dev/shm/itp-*. The verdict compares the samples after
-the warm-up (the first `--warmup` share of the run): RSS is flat when the last quarter's median
-is within 10% (and 64 MB) of the first quarter's; fds, keys and shm files when their last
-quarter's median is no higher than the first quarter's maximum. Exit status 1 when something
-grew or an image was lost.
+keys under the run's namespace and the files under /dev/shm/itp-*. The verdict compares the
+samples after the warm-up (the first `--warmup` share of the run): RSS is flat when the last
+quarter's median is within 10% (and 64 MB) of the first quarter's; fds, threads, keys and shm
+files when their last quarter's median is no higher than the first quarter's maximum. Exit
+status 1 when something grew or an image was lost.
 
 Not a CI test. Usage: .venv/bin/python scripts/soak.py [--minutes 30] [--csv soak.csv]
 """
@@ -34,14 +34,17 @@ from typing import Any
 
 from load_test import (
     ClientRun,
+    Redis,
     Server,
+    deployment,
     draw_page,
     image_host,
-    itp_serve,
     open_fds,
     proc_status_kb,
+    redis_keys,
     run_client,
     serve_supports_redis,
+    shm_files,
 )
 
 FIELDS = ["t_s", "rss_mb", "hwm_mb", "threads", "fds", "images_done", "rounds",
@@ -62,23 +65,8 @@ class Totals:
     error_codes: dict[str, int] = field(default_factory=dict)
 
 
-def shm_files() -> int:
-    return sum(1 for base in Path("/dev/shm").glob("itp-*") for p in base.rglob("*")
-               if p.is_file())
-
-
-def redis_keys(url: str) -> int:
-    import redis
-
-    client = redis.Redis.from_url(url)
-    try:
-        return int(client.dbsize())
-    finally:
-        client.close()
-
-
 def sample(server: Server, started: float, totals: Totals,
-           redis_url: str | None) -> dict[str, Any]:
+           redis: Redis | None) -> dict[str, Any]:
     pid = server.pid
     row: dict[str, Any] = {
         "t_s": round(time.monotonic() - started, 1),
@@ -86,16 +74,17 @@ def sample(server: Server, started: float, totals: Totals,
         "hwm_mb": round(proc_status_kb(pid, "VmHWM") / 1024, 1),
         "threads": proc_status_kb(pid, "Threads"), "fds": open_fds(pid),
         "images_done": totals.done, "rounds": totals.rounds, "redis_keys": "", "shm_files": ""}
-    if redis_url is not None:
-        row["redis_keys"] = redis_keys(redis_url)
+    if redis is not None:
+        row["redis_keys"] = redis_keys(redis.url, redis.namespace)
         row["shm_files"] = shm_files()
     return row
 
 
-async def sampler(server: Server, started: float, totals: Totals, options: argparse.Namespace,
-                  rows: list[dict[str, Any]], writer: Any, out: Any) -> None:
+async def sampler(server: Server, redis: Redis | None, started: float, totals: Totals,
+                  options: argparse.Namespace, rows: list[dict[str, Any]], writer: Any,
+                  out: Any) -> None:
     while True:
-        row = await asyncio.to_thread(sample, server, started, totals, options.redis)
+        row = await asyncio.to_thread(sample, server, started, totals, redis)
         rows.append(row)
         writer.writerow(row)
         out.flush()
@@ -140,12 +129,11 @@ async def soak(options: argparse.Namespace) -> dict[str, Any]:
             open(options.csv, "w", newline="", encoding="utf-8") as out:
         writer = csv.DictWriter(out, fieldnames=FIELDS)
         writer.writeheader()
-        async with image_host(pages) as (host, port), itp_serve(
-                Path(tmp), fetch_allow=f"127.0.0.1:{port}", latency_s=options.latency,
-                max_backlog=1000, redis=options.redis) as server:
+        async with image_host(pages) as (host, port), \
+                deployment(options, Path(tmp), port) as (server, redis):
             started = time.monotonic()
             end = started + options.minutes * 60
-            watch = asyncio.create_task(sampler(server, started, totals, options, rows,
+            watch = asyncio.create_task(sampler(server, redis, started, totals, options, rows,
                                                 writer, out))
             try:
                 number = 0
@@ -163,7 +151,7 @@ async def soak(options: argparse.Namespace) -> dict[str, Any]:
             finally:
                 watch.cancel()
                 await asyncio.gather(watch, return_exceptions=True)
-            rows.append(sample(server, started, totals, options.redis))
+            rows.append(sample(server, started, totals, redis))
             writer.writerow(rows[-1])
     return judge(rows, totals, options)
 
@@ -197,7 +185,8 @@ def judge(rows: list[dict[str, Any]], totals: Totals,
         "rounds": totals.rounds, "images": totals.images, "done": totals.done,
         "lost": totals.lost, "duplicate_done": totals.duplicates, "errors": totals.errors,
         "error_codes": totals.error_codes, "results_bad": totals.results_bad,
-        "rss_mb": {"first_quarter_median": rss_first, "last_quarter_median": rss_last,
+        "rss_mb": {"first_quarter_median": round(rss_first, 1),
+                   "last_quarter_median": round(rss_last, 1),
                    "growth_mb": round(grown, 1), "min": min(rss), "max": max(rss),
                    "peak_hwm": max(float(r["hwm_mb"]) for r in rows)},
         "counters": growth, "checks": checks, "verdict": "flat" if ok else "GROWING or lost",
@@ -221,10 +210,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--round-timeout", type=float, default=600.0)
     p.add_argument("--csv", type=Path, default=Path("soak.csv"))
     p.add_argument("--redis", metavar="URL", default=None,
-                   help="run the server with --redis URL; also samples keys and /dev/shm")
+                   help="distributed mode (see load_test.py; `auto` starts a private "
+                   "redis-server); also samples the run's Redis keys and /dev/shm/itp-*")
+    p.add_argument("--workers", type=int, default=1, help="stage workers with --redis")
     p.add_argument("--json", action="store_true", help="print the verdict as JSON")
     p.add_argument("--quiet", action="store_true", help="no line per sample")
     options = p.parse_args(argv)
+    options.max_backlog = 1000
+    options.reprioritize = False
     if options.redis is not None and not serve_supports_redis():
         p.error("this `itp serve` has no --redis option")
     return options

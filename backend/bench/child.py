@@ -33,6 +33,12 @@ def settings_from(spec: dict[str, Any]) -> Settings:
 async def measure(spec: dict[str, Any]) -> dict[str, Any]:
     images = workload(spec.get("images"), spec["n"])
     settings = settings_from(spec)
+    if spec["mode"] == "redis":
+        from workers.runner.bench import run_redis_bench
+
+        result = await run_redis_bench(images, settings, spec["redis"])
+        result["mode"] = "redis"
+        return result
     events: asyncio.Queue[PipelineEvent] = asyncio.Queue()
     pipeline = EmbeddedPipeline(settings, events.put_nowait)
     t0 = time.perf_counter()

@@ -24,7 +24,7 @@ from tests.hardening.support import fake_server, in_thread
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 HERE = Path(__file__).resolve().parent
 ST = Path(sys.executable).parent / "st"
-FAST_EXAMPLES = 12
+FAST_EXAMPLES = 8
 SLOW_EXAMPLES = 300
 # Requests schemathesis sends without or with a wrong token are part of its checks; the token
 # rate limit (tested in test_hostile.py) would otherwise turn the rest of the run into 429s.
@@ -59,17 +59,20 @@ def generated(output: str) -> tuple[int, int]:
 
 
 def test_schemathesis_finds_nothing(live: ItpServer, tmp_path: Path) -> None:
+    # The stateful phase (sequences of calls) runs in the slow test only.
     code, output = run_schemathesis(live, tmp_path, "--max-examples", str(FAST_EXAMPLES),
-                                    "--seed", "1", "--generation-deterministic")
+                                    "--seed", "1", "--generation-deterministic",
+                                    "--phases", "examples,coverage,fuzzing")
     made, passed = generated(output)
+    print(f"schemathesis: {made} cases generated, {passed} passed")
     assert code == 0 and made == passed and made > 100, output[-6000:]
-    assert "not_a_server_error" not in output
 
 
 @pytest.mark.slow
 def test_schemathesis_at_length(live: ItpServer, tmp_path: Path) -> None:
     code, output = run_schemathesis(live, tmp_path, "--max-examples", str(SLOW_EXAMPLES))
     made, passed = generated(output)
+    print(f"schemathesis: {made} cases generated, {passed} passed")
     assert code == 0 and made == passed, output[-6000:]
 
 

@@ -29,7 +29,9 @@ from tests.hardening.support import (
     real_server,
 )
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = [pytest.mark.asyncio(loop_scope="module"),
+              # Pillow warns about the corrupt files it is fed, which is the point.
+              pytest.mark.filterwarnings("ignore::UserWarning")]
 UPLOAD_TYPES = ("image/png", "image/jpeg", "application/octet-stream", "image/svg+xml",
                 "image/webp; charset=binary")
 FAST_MUTANTS = 40

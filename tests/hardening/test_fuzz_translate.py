@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -28,6 +29,8 @@ from workers.config import Limits
 from workers.errors import BadImage, TooLarge
 from workers.imageio import decode_image
 
+# Pillow warns about the corrupt files it is fed, which is the point.
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 ROOT = Path(__file__).resolve().parents[2]
 # Only stops a hung run; the corpus takes well under a minute.
 CLI_TIMEOUT_S = 300.0
@@ -75,6 +78,25 @@ def failure_codes(stderr: str, prefix: str) -> dict[str, str]:
     return found
 
 
+LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ (\w+) ([\w.]+): ")
+
+
+def stray_traceback(stderr: str) -> bool:
+    """A traceback that is not part of the pipeline's own log record for an image it failed
+    alone (the tolerated wide-banner case), or a run that did not reach its summary line."""
+    lines = stderr.rstrip().splitlines()
+    if not lines or " images written to " not in lines[-1]:
+        return True
+    record = ""
+    for line in lines:
+        found = LOG_LINE.match(line)
+        if found:
+            record = f"{found.group(1)} {found.group(2)}"
+        elif line.startswith("Traceback") and record != "ERROR workers.pipeline.embedded":
+            return True
+    return False
+
+
 def check_written(out: Path, stem: str, case: Case) -> str | None:
     """Why the written result of `case` is wrong, or None."""
     images = [p for p in out.glob(f"{stem}.*") if p.suffix != ".json"]
@@ -101,7 +123,8 @@ async def translate_cases(tmp: Path, cases: list[Case]) -> list[str]:
         (src / f"{stem}{case.suffix}").write_bytes(case.data)
         stems[stem] = case
     code, stderr = await run_translate(tmp, [str(src)], out)
-    problems = [] if "Traceback" not in stderr else [f"traceback on stderr:\n{stderr}"]
+    problems = [f"traceback on stderr:\n{stderr}"] if stray_traceback(stderr) else []
+    logged = stderr.count("ERROR workers.pipeline.embedded: stage ")
     failed = {Path(k).stem: v for k, v in failure_codes(stderr, str(src)).items()}
     outcomes = {}
     for stem, case in stems.items():
@@ -111,6 +134,8 @@ async def translate_cases(tmp: Path, cases: list[Case]) -> list[str]:
             if problem is not None:
                 problems.append(problem)
     problems += check_outcomes(outcomes, {c.name: c for c in stems.values()})
+    if logged > sum(1 for o in outcomes.values() if o == "internal"):
+        problems.append(f"pipeline errors logged for images that did not fail:\n{stderr}")
     if code != (1 if failed else 0):
         problems.append(f"exit code {code} with {len(failed)} failures")
     leftovers = [p.name for p in out.iterdir() if p.name.startswith(".")]
@@ -151,7 +176,7 @@ async def test_url_inputs_with_hostile_answers(tmp_path: Path) -> None:
     failed = failure_codes(stderr, host.base)
     wrong = {url: failed.get(url, OK) for url, allowed in urls.items()
              if failed.get(url, OK) not in allowed}
-    assert wrong == {} and "Traceback" not in stderr, stderr
+    assert wrong == {} and not stray_traceback(stderr), stderr
     assert code == 1
     assert temp_leftovers(tmp_path) == []
 

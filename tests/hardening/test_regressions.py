@@ -53,7 +53,9 @@ def decodes_or_refuses(data: bytes) -> None:
 def test_every_cut_and_flip_of_a_later_frame(make: object) -> None:
     assert callable(make)
     data: bytes = make()
-    for at in range(len(data) // 2, len(data), 3):
+    # About 400 offsets spread over the later half, where the second frame lives.
+    step = max(1, len(data) // 800)
+    for at in range(len(data) // 2, len(data), step):
         decodes_or_refuses(data[:at])
         flipped = bytearray(data)
         flipped[at] ^= 0xFF

@@ -111,8 +111,8 @@ def plan_crops(image: Image, layout: PageLayout) -> list[Crop]:
         idx = tuple(sorted(i for b, o in zip(boxes, owners, strict=True) if _overlaps(b, box)
                            for i in o))
         patch = u8(cv2.bilateralFilter(image[y0:y1, x0:x1], 5, 25, 5))
-        line = min((heights[i] for i in idx), default=MODEL_LINE_PX) or MODEL_LINE_PX
-        scale = min(1.0, MODEL_LINE_PX / line, MODEL_MAX_SIDE / max(x1 - x0, y1 - y0))
+        line_px = min((heights[i] for i in idx), default=MODEL_LINE_PX) or MODEL_LINE_PX
+        scale = min(1.0, MODEL_LINE_PX / line_px, MODEL_MAX_SIDE / max(x1 - x0, y1 - y0))
         model_box = (0, 0, round((x1 - x0) * scale), round((y1 - y0) * scale))
         crops.append(Crop(box, patch, mask.copy(), size_class(model_box), idx, scale))
     return crops

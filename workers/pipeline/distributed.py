@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 # How long a submit, or reading a result, waits for an unreachable Redis before failing the
 # image.
 RETRY_S = 60.0
+STOP_WAIT_S = 3.0
 T = TypeVar("T")
 
 
@@ -54,6 +55,7 @@ class DistributedPipeline:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._loop: asyncio.Task[None] | None = None
         self._ready = False
+        self._stopping = False
 
     # -- the Pipeline protocol ---------------------------------------------------------------
 
@@ -66,14 +68,24 @@ class DistributedPipeline:
             return
         await patiently(self.transport.setup, self.transport.transient, RETRY_S)
         self._loop = asyncio.create_task(self._events())
+        self._loop.add_done_callback(self._events_ended)
         self._ready = True
 
     async def stop(self) -> None:
         self._ready = False
-        tasks = [*self._tasks, *([self._loop] if self._loop else [])]
+        self._stopping = True
+        # The events loop ends by itself within one blocking read. Cancelling a read in
+        # flight is the last resort: redis-py can lose the cancellation inside its socket
+        # timeout (Python 3.11), leaving the loop waiting on a reply that never comes.
+        if self._loop is not None:
+            _, late = await asyncio.wait([self._loop], timeout=STOP_WAIT_S)
+            for task in late:
+                task.cancel()
+        tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.wait([*tasks, *([self._loop] if self._loop else [])],
+                           timeout=STOP_WAIT_S)
         self._loop = None
 
     def submit(self, task: ImageTask) -> None:
@@ -88,6 +100,10 @@ class DistributedPipeline:
             self._spawn(self._prioritize(mine))
 
     def cancel_job(self, job_id: str) -> int:
+        """Every unfinished image of the job fails with `cancelled` now, running ones too:
+        their ledger entries close, so a worker holding one drops it at its next step (the
+        embedded pipeline lets a running stage finish instead; either way the client hears
+        nothing more after `cancelled`)."""
         dropped = [i for i, job in self._local.items() if job == job_id]
         for image_id in dropped:
             self._forget(image_id)
@@ -149,7 +165,7 @@ class DistributedPipeline:
 
     async def _events(self) -> None:
         delay = 0.2
-        while True:
+        while not self._stopping:
             try:
                 batch = await self.transport.read_events(self._consumer, 64, 1.0)
                 for _, event in batch:
@@ -161,6 +177,13 @@ class DistributedPipeline:
                 log.warning("events: transport unreachable (%s)", exc)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
+
+    def _events_ended(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            # Nothing more would reach the clients: say so loudly, and stop claiming to be
+            # ready (the server's health check shows it).
+            log.critical("the pipeline's event loop failed", exc_info=task.exception())
+            self._ready = False
 
     async def _handle(self, event: Event) -> None:
         image_id, job_id = event.image_id, event.job_id

@@ -12,6 +12,7 @@ import logging
 import os
 import socket
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 
 from workers.config import Settings
 from workers.runner.context import StageContext
@@ -40,10 +41,13 @@ async def serve_stages(stages: Sequence[str], settings: Settings, transport: Tra
     await transport.setup()
     models = models or StageModels(settings, stages)
     await asyncio.to_thread(models.load)
-    threads = sum(options.concurrency_of(SPECS[s]) for s in stages)
+    # One OCR page in flight per engine, unless told otherwise.
+    own = {s: options if s != "ocr" or options.concurrency else
+           replace(options, concurrency=models.ocr_engines) for s in stages}
+    threads = sum(own[s].concurrency_of(SPECS[s]) for s in stages)
     ctx = StageContext(transport, blobs, models, settings, threads, options.transport_retry_s)
     name = consumer_name(options)
-    workers = [StageWorker(SPECS[s], HANDLERS[s], ctx, options, name) for s in stages]
+    workers = [StageWorker(SPECS[s], HANDLERS[s], ctx, own[s], name) for s in stages]
     log.info("worker %s serving %s", name, ", ".join(stages))
     if ready is not None:
         ready.set()

@@ -138,8 +138,9 @@ class StageContext:
         if await self.call(lambda: self.transport.info(work.image_id)) is None:
             await self.dropped(work)
 
-    async def finish(self, work: Work, event: Event) -> bool:
-        return await self.call(lambda: self.transport.finish(event, work.delivery))
+    async def finish(self, work: Work, event: Event, timings: Timings = ()) -> bool:
+        return await self.call(lambda: self.transport.finish(event, work.delivery,
+                                                             timings=timings))
 
     async def dropped(self, work: Work) -> None:
         """The image finished (cancelled, failed elsewhere) while this stage ran: what it

@@ -34,7 +34,8 @@ async def ocr(ctx: StageContext, work: Work) -> None:
     started = time.perf_counter()
     image = await ctx.run(lambda: stages.decode(data, limits))
     decoded = time.perf_counter()
-    lines = await ctx.run(lambda: stages.ocr(ctx.models.ocr, image))
+    async with ctx.models.ocr() as engine:
+        lines = await ctx.run(lambda: stages.ocr(engine, image))
     read = time.perf_counter()
     image_ref = await ctx.store(work, "image", lambda: serialize.dump_image(image))
     lines_ref = await ctx.store(work, "lines", lambda: serialize.dump_lines(lines))
@@ -130,7 +131,7 @@ async def render(ctx: StageContext, work: Work) -> None:
                         settings.target, blocks, timings)
     ref = await ctx.store(work, "result", lambda: serialize.dump_result(result))
     await ctx.finish(work, Event("done", work.image_id, work.job_id, stage="render",
-                                 result=ref))
+                                 result=ref), (("render", timings["render"]),))
 
 
 def one_by_one(body: Callable[[StageContext, Work], Awaitable[None]]) -> Handler:

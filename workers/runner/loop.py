@@ -137,8 +137,13 @@ class StageWorker:
         return Work(d, info, ctx.image_settings(info))
 
     async def _guarded(self, works: Sequence[Work]) -> None:
+        started = time.perf_counter()
         try:
             await self.handler(self.ctx, works)
+            ms = (time.perf_counter() - started) * 1000
+            for work in works:
+                log.info("image=%s job=%s stage=%s attempt=%d ms=%.0f outcome=ok",
+                         work.image_id, work.job_id, work.stage, work.delivery.deliveries, ms)
         except BlobElsewhere as exc:
             log.info("stage %s: %s; handing the message back", self.spec.name, exc)
             await self.transport.release(self.consumer, [w.delivery for w in works])
@@ -215,6 +220,10 @@ class StageWorker:
     async def _reap(self) -> None:
         got = await self.transport.reclaim(self.spec.queues, self.consumer,
                                            self.options.claim_idle_s, 16)
+        # What this worker holds itself comes back too when its heartbeat was late: keep one.
+        held = {d.entry_id for d in self._buffer}
+        held.update(d.entry_id for batch, _ in self._running.values() for d in batch)
+        got = [d for d in got if d.entry_id not in held]
         for d in got:
             log.info("image=%s stage=%s attempt=%d outcome=reclaimed", d.message.image_id,
                      self.spec.name, d.deliveries)

@@ -151,10 +151,11 @@ class Ledger(Protocol):
         """The image's record while it is active; None once finished, cancelled or unknown."""
 
     async def finish(self, event: Event, delivery: Delivery | None = None,
-                     dead: DeadLetter | None = None) -> bool:
-        """The image's terminal event (done/error) with the acknowledgement of `delivery`
-        and the dead letter, atomically. Only the first finish of an image emits; it returns
-        False for every later one (replays, duplicates, a cancel that came first)."""
+                     dead: DeadLetter | None = None, timings: Timings = ()) -> bool:
+        """The image's terminal event (done/error) with the acknowledgement of `delivery`,
+        the dead letter and the last stage's timings, atomically. Only the first finish of
+        an image emits; it returns False for every later one (replays, duplicates, a cancel
+        that came first)."""
 
 
 class Events(Protocol):

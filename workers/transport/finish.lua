@@ -2,9 +2,10 @@
 -- same step; only the first finish of an active image emits, so the server never hears
 -- `done` twice however often the last stage is replayed.
 -- KEYS: 1 image hash, 2 events stream, 3 active set, 4 priority zset, 5 source stream,
---       6 dead-letter stream
+--       6 dead-letter stream, 7 busy hash
 -- ARGV: 1 group, 2 entry id ('' when no message), 3 terminal state, 4 JSON event fields,
---       5 JSON dead-letter fields or '', 6 seconds the finished record is kept, 7 image id
+--       5 JSON dead-letter fields or '', 6 seconds the finished record is kept, 7 image id,
+--       8 JSON [[stage, seconds]...] of the last stage
 if ARGV[2] ~= '' then
   redis.call('XACK', KEYS[5], ARGV[1], ARGV[2])
   redis.call('XDEL', KEYS[5], ARGV[2])
@@ -14,6 +15,9 @@ if ARGV[5] ~= '' then
 end
 if redis.call('HGET', KEYS[1], 'state') ~= 'active' then
   return 0
+end
+for _, t in ipairs(cjson.decode(ARGV[8])) do
+  redis.call('HINCRBYFLOAT', KEYS[7], t[1], t[2])
 end
 redis.call('HSET', KEYS[1], 'state', ARGV[3])
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[6]))

@@ -207,7 +207,7 @@ class MemoryTransport:
         return replace(image.info, timings=tuple(image.timings.items()))
 
     async def finish(self, event: Event, delivery: Delivery | None = None,
-                     dead: DeadLetter | None = None) -> bool:
+                     dead: DeadLetter | None = None, timings: Timings = ()) -> bool:
         if delivery is not None:
             self._drop(delivery)
         if dead is not None:
@@ -215,6 +215,7 @@ class MemoryTransport:
         image = self._active(event.image_id)
         if image is None:
             return False
+        self._record(image, timings)
         image.state = event.kind
         self._prio.pop(event.image_id, None)
         await self.publish(event)

@@ -46,10 +46,12 @@ from workers.transport.wire import (
     decode,
     event_fields,
     message_fields,
+    pairs,
     parse_dead,
     parse_event,
     parse_message,
     stream_entries,
+    timing_rows,
 )
 
 EVENTS_GROUP = "server"
@@ -67,7 +69,7 @@ def connect(url: str) -> Redis:
 
 class RedisTransport:
     transient: tuple[type[Exception], ...] = (RedisConnectionError, RedisTimeoutError,
-                                              ConnectionError, OSError)
+                                              ConnectionError, TimeoutError)
 
     def __init__(self, client: Redis, namespace: str = "itp") -> None:
         self.client = client
@@ -104,16 +106,15 @@ class RedisTransport:
     # -- queues ------------------------------------------------------------------------------
 
     async def enqueue(self, queue: str, message: Message) -> None:
-        await self.client.xadd(self.stream(queue), dict(_pairs(message_fields(message))))
+        await self.client.xadd(self.stream(queue), dict(pairs(message_fields(message))))
 
     async def consume(self, queues: Sequence[str], consumer: str, count: int, block_s: float,
                       *, own_pending: bool = False) -> list[Delivery]:
         group = stage_of(queues[0])
         start = "0" if own_pending else ">"
         block = None if own_pending or block_s <= 0 else max(1, int(block_s * 1000))
-        reply: Any = await self.client.xreadgroup(group, consumer,
-                                                  {self.stream(q): start for q in queues},
-                                                  count=count, block=block)
+        reply = await self._read(group, consumer, {self.stream(q): start for q in queues},
+                                 count, block)
         out: list[Delivery] = []
         for stream, entry_id, fields in stream_entries(reply):
             if fields is not None:
@@ -122,6 +123,18 @@ class RedisTransport:
         if own_pending and out:
             return await self._with_counts(out)
         return out
+
+    async def _read(self, group: str, consumer: str, streams: dict[Any, Any], count: int,
+                    block: int | None) -> Any:
+        try:
+            return await self.client.xreadgroup(group, consumer, streams, count=count,
+                                                block=block)
+        except ResponseError as exc:
+            # A Redis that came back without its data (no append-only file): start afresh.
+            if "NOGROUP" not in str(exc):
+                raise
+            await self.setup()
+            return []
 
     async def _with_counts(self, deliveries: list[Delivery]) -> list[Delivery]:
         async with self.client.pipeline(transaction=False) as pipe:
@@ -137,7 +150,7 @@ class RedisTransport:
 
     async def ack(self, delivery: Delivery, step: Step | None = None) -> bool:
         step = step or Step()
-        body = {"t": _timings(step.timings),
+        body = {"t": timing_rows(step.timings),
                 "next": [message_fields(m) for _, m in step.next]}
         keys = [self.key("img", delivery.message.image_id), self.stream(delivery.queue),
                 self.key("busy"), *(self.stream(q) for q, _ in step.next)]
@@ -180,7 +193,7 @@ class RedisTransport:
     async def join(self, delivery: Delivery, halves: Pairs, base: Pairs,
                    timings: Timings = ()) -> bool:
         message = delivery.message
-        body = {"t": _timings(timings), "halves": [list(h) for h in halves],
+        body = {"t": timing_rows(timings), "halves": [list(h) for h in halves],
                 "base": [list(b) for b in base], "image": message.image_id,
                 "job": message.job_id, "need": list(JOIN_HALVES)}
         keys = [self.key("img", message.image_id), self.stream(delivery.queue),
@@ -199,7 +212,7 @@ class RedisTransport:
             pipe.delete(img)
             pipe.hset(img, mapping=record)
             pipe.sadd(self.key("active"), info.image_id)
-            pipe.xadd(self.stream(queue), dict(_pairs(message_fields(first))))
+            pipe.xadd(self.stream(queue), dict(pairs(message_fields(first))))
             await pipe.execute()
 
     async def info(self, image_id: str) -> ImageInfo | None:
@@ -212,20 +225,21 @@ class RedisTransport:
                          int(record.get("page", "0")), record.get("name", ""), timings)
 
     async def finish(self, event: Event, delivery: Delivery | None = None,
-                     dead: DeadLetter | None = None) -> bool:
+                     dead: DeadLetter | None = None, timings: Timings = ()) -> bool:
         source = self.stream(delivery.queue) if delivery else self.key("events")
         keys = [self.key("img", event.image_id), self.key("events"), self.key("active"),
-                self.key("prio"), source, self.key("dead")]
+                self.key("prio"), source, self.key("dead"), self.key("busy")]
         args = [stage_of(delivery.queue) if delivery else "",
                 delivery.entry_id if delivery else "", event.kind,
                 json.dumps(event_fields(event)),
-                json.dumps(dead_fields(dead)) if dead else "", FINISHED_TTL_S, event.image_id]
+                json.dumps(dead_fields(dead)) if dead else "", FINISHED_TTL_S, event.image_id,
+                json.dumps(timing_rows(timings))]
         return await self._run("finish", keys, args) == 1
 
     # -- events ------------------------------------------------------------------------------
 
     async def publish(self, event: Event) -> None:
-        await self.client.xadd(self.key("events"), dict(_pairs(event_fields(event))))
+        await self.client.xadd(self.key("events"), dict(pairs(event_fields(event))))
 
     async def read_events(self, consumer: str, count: int,
                           block_s: float) -> list[tuple[str, Event]]:
@@ -241,14 +255,14 @@ class RedisTransport:
         # A restarted server first takes the events its predecessor read and never handled.
         reply: Any
         if self._events_history:
-            reply = await self.client.xreadgroup(EVENTS_GROUP, consumer,
-                                                 {self.key("events"): "0"}, count=count)
+            reply = await self._read(EVENTS_GROUP, consumer, {self.key("events"): "0"}, count,
+                                     None)
             found = stream_entries(reply)
             if found:
                 return [(i, parse_event(f)) for _, i, f in found if f is not None]
             self._events_history = False
-        reply = await self.client.xreadgroup(EVENTS_GROUP, consumer, {self.key("events"): ">"},
-                                             count=count, block=max(1, int(block_s * 1000)))
+        reply = await self._read(EVENTS_GROUP, consumer, {self.key("events"): ">"}, count,
+                                 max(1, int(block_s * 1000)))
         return [(i, parse_event(f)) for _, i, f in stream_entries(reply) if f is not None]
 
     async def ack_events(self, entry_ids: Sequence[str]) -> None:
@@ -282,10 +296,3 @@ class RedisTransport:
         raw = await self.client.hgetall(self.key("busy"))
         return {decode(k): float(v) for k, v in raw.items()}
 
-
-def _pairs(flat: list[str]) -> list[tuple[str, str]]:
-    return list(zip(flat[::2], flat[1::2], strict=True))
-
-
-def _timings(timings: Timings) -> list[list[str]]:
-    return [[stage, repr(float(seconds))] for stage, seconds in timings]

@@ -170,15 +170,18 @@ class SharedBlobs:
                 continue
             if not is_active and old:
                 log.info("sweeping leftover blobs of image %s", _image_of(folder))
-                await asyncio.to_thread(shutil.rmtree, folder, True)
+                await self.free(_image_of(folder))
                 removed += 1
         return removed
 
     async def leftovers(self) -> list[str]:
         """Blobs still stored anywhere this process can see (tests, diagnostics)."""
         keys = [decode(k) async for k in self.client.scan_iter(f"{self.ns}:blob*")]
-        files = [str(p.relative_to(self.root)) for p in self.root.rglob("*") if p.is_file()]
-        return sorted(keys + files)
+        folders = [p for p in self.root.iterdir() if p.is_dir()]
+        files = [str(f.relative_to(self.root)) for p in folders for f in p.iterdir()
+                 if f.name != ".image"]
+        empty = [p.name for p in folders if not any(p.iterdir())]
+        return sorted(keys + files + empty)
 
 
 def _image_of(folder: Path) -> str:

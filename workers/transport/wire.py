@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, cast
 
-from workers.transport.base import DeadLetter, Event, EventKind, Message
+from workers.transport.base import DeadLetter, Event, EventKind, Message, Timings
 
 # Replies as redis-py parses them (bytes) or as the tests write them (str).
 Raw = Mapping[Any, Any]
@@ -67,3 +67,12 @@ def stream_entries(reply: Any) -> list[tuple[str, str, Raw | None]]:
     for stream, entries in reply or []:
         out += [(decode(stream), decode(i), f) for i, f in entries if i is not None]
     return out
+
+
+def pairs(flat: list[str]) -> list[tuple[str, str]]:
+    return list(zip(flat[::2], flat[1::2], strict=True))
+
+
+def timing_rows(timings: Timings) -> list[list[str]]:
+    """Timings for a Lua script: seconds as text, so no float is rounded on the way."""
+    return [[stage, repr(float(seconds))] for stage, seconds in timings]

@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -19,7 +20,7 @@ from workers.runner.spec import WorkerOptions
 from workers.transport.base import STAGE_NAMES
 
 SETTINGS = Settings(translator=TranslatorSettings(name="deterministic", latency_s=0.0),
-                    inpainter="opencv", threads=1)
+                    inpainter="opencv", threads=1, ocr_engines=1)
 OPTIONS = WorkerOptions(claim_idle_s=5.0, grace_s=2.0)
 
 
@@ -65,8 +66,8 @@ async def harness(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
 
         transport, blobs = MemoryTransport(), MemoryBlobs()
         pipeline: Pipeline = DistributedPipeline(SETTINGS, events.put_nowait, transport, blobs)
-        workers = asyncio.create_task(serve_stages(STAGE_NAMES, SETTINGS, transport, blobs,
-                                                   OPTIONS, stop, ready=ready))
+        workers: asyncio.Task[Any] = asyncio.create_task(serve_stages(
+            STAGE_NAMES, SETTINGS, transport, blobs, OPTIONS, stop, ready=ready))
     else:
         from workers.pipeline.distributed import RedisPipeline
         from workers.runner.app import run_redis_worker
@@ -85,7 +86,7 @@ async def harness(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
         await asyncio.wait_for(workers, 30)
         await pipeline.stop()
         if server is not None:
-            server.kill()
+            server.close()
 
 
 async def test_pages_translated_and_bad_one_fails_alone(harness: Harness) -> None:

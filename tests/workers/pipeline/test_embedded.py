@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import numpy as np
 import pytest
@@ -32,11 +33,11 @@ async def run(tasks: list[ImageTask], pipeline: EmbeddedPipeline,
 
 
 @pytest.fixture
-async def pipeline() -> tuple[EmbeddedPipeline, asyncio.Queue[PipelineEvent]]:
+async def pipeline() -> AsyncIterator[tuple[EmbeddedPipeline, asyncio.Queue[PipelineEvent]]]:
     events: asyncio.Queue[PipelineEvent] = asyncio.Queue()
     p = EmbeddedPipeline(SETTINGS, events.put_nowait)
     await p.start()
-    yield p, events  # type: ignore[misc]
+    yield p, events
     await p.stop()
 
 

@@ -82,6 +82,7 @@ class Cluster:
         log = self.root / f"worker-{name}.log"
         args = [sys.executable, "-m", module, "-v", "worker", *stages, "--redis",
                 self.redis.url, "--name", name, "--inpainter", "opencv", "--threads", "1",
+                "--ocr-engines", "1",
                 "--claim-idle", str(self.claim_idle_s), "--max-deliveries",
                 str(self.max_deliveries), "--blobs", self.blobs, "--grace", "5"]
         env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
@@ -119,7 +120,7 @@ class Cluster:
     def close(self) -> None:
         for w in self.workers:
             w.kill()
-        self.redis.kill()
+        self.redis.close()
 
     def logs(self) -> str:
         return "\n".join(f"--- {w.name}\n{w.log.read_text(errors='replace')[-3000:]}"

@@ -3,6 +3,7 @@ fsync on every write (so a SIGKILL loses nothing acknowledged). Never the machin
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import signal
 import socket
@@ -75,3 +76,17 @@ class RedisProc:
 
     def client(self) -> redis.Redis:
         return redis.Redis(port=self.port)
+
+    def close(self) -> None:
+        """Stop the server and remove the shared-memory folder its blobs used."""
+        from workers.transport.shared import shm_base
+
+        instance = None
+        if self.proc is not None:
+            with contextlib.suppress(redis.exceptions.RedisError):
+                client = self.client()
+                instance = client.get("itp:instance")
+                client.close()
+        self.kill()
+        if isinstance(instance, bytes):
+            shutil.rmtree(shm_base() / f"itp-{instance.decode()}", ignore_errors=True)

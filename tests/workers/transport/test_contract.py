@@ -29,7 +29,7 @@ async def transport(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIter
         yield t
     finally:
         await t.close()
-        server.kill()
+        server.close()
 
 
 def msg(image_id: str, **refs: str) -> Message:
