@@ -151,6 +151,9 @@ async def soak(options: argparse.Namespace) -> dict[str, Any]:
             finally:
                 watch.cancel()
                 await asyncio.gather(watch, return_exceptions=True)
+            if not watch.cancelled() and watch.exception() is not None:
+                # The samples stopped: a verdict on what is left would mean nothing.
+                raise RuntimeError("sampling failed") from watch.exception()
             rows.append(sample(server, started, totals, redis))
             writer.writerow(rows[-1])
     return judge(rows, totals, options)

@@ -22,6 +22,8 @@ from workers.types import Image, TextLine
 
 log = logging.getLogger(__name__)
 
+# The detector's smallest side after its resize (it works on multiples of 32).
+DET_MIN_SIDE = 32
 # Below this recognition score a "line" is usually texture read as glyphs.
 MIN_SCORE = 0.5
 
@@ -81,6 +83,17 @@ class OcrEngine:
         return lines
 
     def _detect(self, bgr: np.ndarray) -> list[TextLine]:
+        # The detector scales the long side to det_limit and needs 32 rows and columns after
+        # that; a very wide, short banner would shrink to none. Pad it (with its own edge
+        # colour) until it does not. Wide images are not tiled sideways: their text at this
+        # scale may be too small to find, but the page never fails for it.
+        height, width = bgr.shape[:2]
+        scale = min(1.0, self.det_limit / max(height, width))
+        short = min(height, width)
+        if short * scale < DET_MIN_SIDE:
+            need = int(DET_MIN_SIDE / scale) + 1 - short
+            bottom, right = (need, 0) if height < width else (0, need)
+            bgr = cv2.copyMakeBorder(bgr, 0, bottom, 0, right, cv2.BORDER_REPLICATE)
         with self._lock:
             out = self._engine(bgr, use_rec=False)
         boxes = getattr(out, "boxes", None)

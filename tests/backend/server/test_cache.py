@@ -74,7 +74,7 @@ async def test_a_vanished_file_is_a_miss(tmp_path: Path) -> None:
 
 def test_fingerprint_covers_what_changes_the_output() -> None:
     base = default_settings()
-    same = fingerprint(base.with_(threads=7, concurrency=9), "1")
+    same = fingerprint(base.with_(threads=7, ocr_engines=3), "1")
     assert same == fingerprint(base, "1")
     changed = [
         base.with_(target="ko"), base.with_(source="ja"), base.with_(inpainter="opencv"),
