@@ -273,21 +273,12 @@ def expected_size(case: Case) -> tuple[int, int] | None:
     return image.shape[1], image.shape[0]
 
 
-def wide_banner(case: Case) -> bool:
-    """A page so wide and short (e.g. 20000x100) that the OCR engine's resize rounds it to no
-    rows and raises: an open issue in workers/ocr/engine.py, where the image fails alone with
-    `internal`. test_known_issues.py pins it with a strict xfail; the suites tolerate it for
-    such pages only."""
-    size = expected_size(case)
-    return size is not None and size[0] > 2400 and size[0] >= 100 * size[1]
-
-
 def check_outcomes(outcomes: dict[str, str], cases: dict[str, Case]) -> list[str]:
     """One line per case whose outcome is not one its file allows."""
     wrong = []
     for name, case in cases.items():
         got = outcomes.get(name, "missing")
-        if got not in case.allowed and not (got == "internal" and wide_banner(case)):
+        if got not in case.allowed:
             wrong.append(f"{name}: {got}, allowed {sorted(case.allowed)}")
     return wrong
 

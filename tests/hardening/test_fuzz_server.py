@@ -53,10 +53,11 @@ async def server(tmp_path_factory: pytest.TempPathFactory,
 
 
 def server_failures(caplog: pytest.LogCaptureFixture) -> list[str]:
-    """Errors the server logged about itself (a route's 500, a failed image task, a broken
-    WebSocket session): each one a crash the client would not have been told about."""
-    return [r.getMessage() for r in caplog.records
-            if r.name == "itp.server" and r.levelno >= logging.ERROR]
+    """Errors the server or the pipeline logged (a route's 500, a failed image task, a stage
+    failing on an image, a broken WebSocket session): each one a bug, even when the client
+    was told with a coded event."""
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR
+            and r.name.startswith(("itp", "workers", "backend", "uvicorn"))]
 
 
 async def check_results(server: ItpServer, events: dict[str, dict[str, Any]],

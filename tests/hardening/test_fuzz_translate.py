@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -78,23 +77,10 @@ def failure_codes(stderr: str, prefix: str) -> dict[str, str]:
     return found
 
 
-LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ (\w+) ([\w.]+): ")
-
-
 def stray_traceback(stderr: str) -> bool:
-    """A traceback that is not part of the pipeline's own log record for an image it failed
-    alone (the tolerated wide-banner case), or a run that did not reach its summary line."""
+    """Any traceback at all, or a run that did not reach its summary line."""
     lines = stderr.rstrip().splitlines()
-    if not lines or " images written to " not in lines[-1]:
-        return True
-    record = ""
-    for line in lines:
-        found = LOG_LINE.match(line)
-        if found:
-            record = f"{found.group(1)} {found.group(2)}"
-        elif line.startswith("Traceback") and record != "ERROR workers.pipeline.embedded":
-            return True
-    return False
+    return "Traceback" in stderr or not lines or " images written to " not in lines[-1]
 
 
 def check_written(out: Path, stem: str, case: Case) -> str | None:
@@ -124,7 +110,6 @@ async def translate_cases(tmp: Path, cases: list[Case]) -> list[str]:
         stems[stem] = case
     code, stderr = await run_translate(tmp, [str(src)], out)
     problems = [f"traceback on stderr:\n{stderr}"] if stray_traceback(stderr) else []
-    logged = stderr.count("ERROR workers.pipeline.embedded: stage ")
     failed = {Path(k).stem: v for k, v in failure_codes(stderr, str(src)).items()}
     outcomes = {}
     for stem, case in stems.items():
@@ -134,8 +119,6 @@ async def translate_cases(tmp: Path, cases: list[Case]) -> list[str]:
             if problem is not None:
                 problems.append(problem)
     problems += check_outcomes(outcomes, {c.name: c for c in stems.values()})
-    if logged > sum(1 for o in outcomes.values() if o == "internal"):
-        problems.append(f"pipeline errors logged for images that did not fail:\n{stderr}")
     if code != (1 if failed else 0):
         problems.append(f"exit code {code} with {len(failed)} failures")
     leftovers = [p.name for p in out.iterdir() if p.name.startswith(".")]

@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Iterator
-from contextlib import ExitStack
-from pathlib import Path
+from contextlib import ExitStack, suppress
 from typing import Any
 
 import httpx
@@ -26,12 +26,16 @@ from tests.hardening.support import fake_server, in_thread
 
 POLICY_CODES = {1008, 1009}
 WAIT_S = 30.0
+QUIET_S = 3.0
 
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ItpServer]:
     tmp = tmp_path_factory.mktemp("ws")
-    with in_thread(lambda: fake_server(tmp, hello_timeout_s=2.0)) as server:
+    # Wrong tokens sent here would otherwise trip the per-address limit (test_hostile.py)
+    # for the tests after them.
+    with in_thread(lambda: fake_server(tmp, hello_timeout_s=2.0,
+                                       max_auth_failures=10**9)) as server:
         yield server
 
 
@@ -71,13 +75,20 @@ def close_code(ws: ClientConnection) -> int:
 
 
 def still_usable(ws: ClientConnection) -> None:
-    """A ping is answered with a pong (skipping any error answers still queued)."""
-    ws.send(json.dumps({"type": "ping"}))
-    while True:
-        message = json.loads(ws.recv(WAIT_S))
-        if message["type"] == "pong":
-            return
-        assert message["type"] == "error" and message["code"] in ("bad_request", "not_found")
+    """A ping is answered with a pong (skipping any error answers still queued). An answer
+    offered while the connection's buffer is full is dropped by design, so after a quiet
+    spell the ping is sent again."""
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        ws.send(json.dumps({"type": "ping"}))
+        with suppress(TimeoutError):
+            while True:
+                message = json.loads(ws.recv(QUIET_S))
+                if message["type"] == "pong":
+                    return
+                assert message["type"] == "error"
+                assert message["code"] in ("bad_request", "not_found")
+    raise AssertionError(f"no pong within {WAIT_S:g} s")
 
 
 def _deep(depth: int) -> str:
@@ -167,14 +178,12 @@ def test_ping_flood_is_bounded_and_the_socket_survives(live: ItpServer) -> None:
         hello(ws)
         for _ in range(5000):
             ws.send('{"type": "ping"}')
-        ws.send('{"type": "subscribe", "job_id": "marker", "last_seq": 0}')
         pongs = 0
-        while True:
-            message = json.loads(ws.recv(WAIT_S))
-            if message["type"] == "pong":
+        # Read until the server has gone quiet: whatever did not fit the buffer is gone.
+        with suppress(TimeoutError):
+            while True:
+                assert json.loads(ws.recv(QUIET_S))["type"] == "pong"
                 pongs += 1
-            elif message.get("job_id") == "marker":
-                break
         assert 0 < pongs <= 5000
         still_usable(ws)
 
@@ -249,6 +258,3 @@ def test_random_json_after_hello_at_length(live: ItpServer, batch: list[Any]) ->
             ws.send(json.dumps(message))
         still_usable(ws)
 
-
-def test_tmp_is_not_touched(tmp_path: Path) -> None:
-    assert list(tmp_path.iterdir()) == []
