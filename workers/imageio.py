@@ -12,6 +12,8 @@ from __future__ import annotations
 import io
 import struct
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Final
 
 import numpy as np
@@ -53,8 +55,25 @@ def sniff_format(data: bytes) -> str | None:
     return None
 
 
-def decode_image(data: bytes, limits: Limits) -> Image:
-    """Bytes -> RGB uint8 array, or `BadImage` / `TooLarge` with a one-line reason."""
+@contextmanager
+def _pillow_errors(fmt: str, what: str) -> Iterator[None]:
+    """Pillow's many ways of saying "bad file" as our coded errors."""
+    try:
+        with warnings.catch_warnings():
+            # Pillow warns (and raises past 2x) on bombs; our own, lower cap decides first.
+            warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)
+            yield
+    except PILImage.DecompressionBombError as exc:
+        raise TooLarge(f"decompression bomb refused: {exc}") from exc
+    except UnidentifiedImageError as exc:
+        raise BadImage(f"{fmt} header is unreadable") from exc
+    except PILLOW_DATA_ERRORS as exc:
+        raise BadImage(f"corrupt {what} {fmt}: {exc}") from exc
+
+
+def inspect_header(data: bytes, limits: Limits) -> tuple[str, int, int]:
+    """(format, width, height) from the bytes and the header alone, or `BadImage` /
+    `TooLarge`: what may be refused before a pixel is decoded."""
     if not data:
         raise BadImage("empty file (0 bytes)")
     if len(data) > limits.max_bytes:
@@ -63,24 +82,21 @@ def decode_image(data: bytes, limits: Limits) -> Image:
     if fmt is None:
         raise BadImage(f"not a supported image (first bytes {data[:8]!r}); "
                        "accepted: JPEG, PNG, WebP, GIF, BMP, TIFF")
-    try:
-        with warnings.catch_warnings():
-            # Pillow warns (and raises past 2x) on bombs; our own, lower cap decides first.
-            warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)
-            # An animated GIF/WebP opens on its first frame, the page. Counting frames
-            # (`n_frames`) would parse every later frame, and a corrupt one raises from there.
-            img = PILImage.open(io.BytesIO(data))
-            _check_size(img.width, img.height, limits)
-            img.load()
-            return _to_rgb(img)
-    except (TooLarge, BadImage):
-        raise
-    except PILImage.DecompressionBombError as exc:
-        raise TooLarge(f"decompression bomb refused: {exc}") from exc
-    except UnidentifiedImageError as exc:
-        raise BadImage(f"{fmt} header is unreadable") from exc
-    except PILLOW_DATA_ERRORS as exc:
-        raise BadImage(f"corrupt or truncated {fmt}: {exc}") from exc
+    with _pillow_errors(fmt, "header of the"), PILImage.open(io.BytesIO(data)) as img:
+        width, height = img.size
+    _check_size(width, height, limits)
+    return fmt, width, height
+
+
+def decode_image(data: bytes, limits: Limits) -> Image:
+    """Bytes -> RGB uint8 array, or `BadImage` / `TooLarge` with a one-line reason."""
+    fmt, _, _ = inspect_header(data, limits)
+    with _pillow_errors(fmt, "or truncated"):
+        # An animated GIF/WebP opens on its first frame, the page. Counting frames
+        # (`n_frames`) would parse every later frame, and a corrupt one raises from there.
+        img = PILImage.open(io.BytesIO(data))
+        img.load()
+        return _to_rgb(img)
 
 
 def _check_size(width: int, height: int, limits: Limits) -> None:
