@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from pathlib import Path
 
 import cv2
@@ -11,6 +12,8 @@ from workers.config import Settings, TranslatorSettings
 from workers.inpaint.base import Inpainter
 from workers.ocr.engine import OcrEngine
 from workers.translators.base import Translator
+
+ALL_STAGES = frozenset({"ocr", "process", "translate", "preprocess", "inpaint", "render"})
 
 
 def ocr_engine_count(settings: Settings) -> int:
@@ -40,19 +43,22 @@ class Models:
         self._translators: dict[TranslatorSettings, Translator] = {}
         self.font: Path | None = settings.font
 
-    def load(self) -> None:
-        """Blocking: call from a worker thread. Loads and warms OCR and the inpainter."""
+    def load(self, stages: Collection[str] = ALL_STAGES) -> None:
+        """Blocking: call from a worker thread. Loads and warms what `stages` need (a Redis
+        worker runs a few stages: an `ocr` worker never imports torch)."""
         threads = thread_budget(self.settings)
         cv2.setNumThreads(threads)
-        cuda = self.settings.device.startswith("cuda")
-        for _ in range(ocr_engine_count(self.settings)):
-            engine = OcrEngine(threads=1 if not cuda else threads, use_cuda=cuda)
-            engine.warm_up()
-            self._ocr.append(engine)
-        from workers.inpaint.select import load_inpainter
+        if "ocr" in stages:
+            cuda = self.settings.device.startswith("cuda")
+            for _ in range(ocr_engine_count(self.settings)):
+                engine = OcrEngine(threads=1 if not cuda else threads, use_cuda=cuda)
+                engine.warm_up()
+                self._ocr.append(engine)
+        if "inpaint" in stages:
+            from workers.inpaint.select import load_inpainter
 
-        self._inpainter = load_inpainter(self.settings.with_(threads=threads))
-        if self.settings.translator.name not in ("", "none"):
+            self._inpainter = load_inpainter(self.settings.with_(threads=threads))
+        if "render" in stages and self.settings.translator.name not in ("", "none"):
             from workers.render.fonts import find_font
 
             # Fails here, before any work, when no font covers the target script.
