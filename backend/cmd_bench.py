@@ -60,13 +60,16 @@ def _median(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    machine = settings.machine
     spec: dict[str, Any] = {
         "images": args.images, "n": args.n, "latency_s": args.latency,
-        "inpainter": settings.inpainter, "lama_random_weights": args.lama_random_weights,
-        "lama_weights": str(settings.lama_weights) if settings.lama_weights else None,
-        "device": settings.device, "threads": settings.threads,
-        "ocr_engines": settings.ocr_engines,
-        "source": settings.source, "target": settings.target,
+        "inpainter": machine.inpainter, "lama_random_weights": args.lama_random_weights,
+        "lama_weights": str(machine.lama_weights) if machine.lama_weights else None,
+        "device": machine.device, "threads": machine.threads,
+        "ocr_engines": machine.ocr_engines, "analyser": machine.analyser,
+        "korean": machine.korean, "download": machine.download,
+        "cache_dir": str(machine.cache_dir) if machine.cache_dir else None,
+        "source": settings.job.source, "target": settings.job.target,
     }
     ours = _median([_child({**spec, "mode": "ours"}) for _ in range(max(1, args.runs))])
     result = dict(ours)

@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +50,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 def eval_settings(args: argparse.Namespace, settings: Settings) -> Settings:
     """The deterministic translator without latency, unless a translator was named."""
     if getattr(args, "translator", None) in (None, "deterministic"):
-        return settings.with_(translator=TranslatorSettings(name="deterministic",
-                                                            latency_s=0.0))
+        job = settings.job.with_(translator=TranslatorSettings(name="deterministic",
+                                                               latency_s=0.0))
+        return replace(settings, job=job)
     return settings
 
 

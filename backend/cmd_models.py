@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
 def _cache_dir(args: argparse.Namespace) -> Path | None:
     from backend.settings import build_settings
 
-    return build_settings(args).cache_dir
+    return build_settings(args).machine.cache_dir
 
 
 def format_size(entry: ModelEntry) -> str:

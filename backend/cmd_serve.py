@@ -53,7 +53,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def embedded_pipeline(settings: Settings, on_event: EventCallback) -> Pipeline:
     from workers.pipeline.embedded import EmbeddedPipeline
 
-    return EmbeddedPipeline(settings, on_event)
+    return EmbeddedPipeline(settings.machine, on_event)
 
 
 def redis_pipeline(args: argparse.Namespace) -> PipelineFactory:

@@ -12,7 +12,7 @@ from typing import Any
 from tqdm import tqdm
 
 from backend.inputs import Input, collect, read_bytes
-from workers.config import Settings
+from workers.config import JobSettings, Settings
 from workers.errors import ItpError
 from workers.imageio import EXTENSIONS, encode_image, sniff_format
 from workers.pipeline.api import ImageTask, PipelineEvent
@@ -33,25 +33,29 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     return p
 
 
-def sidecar(result: PageResult, settings: Settings) -> dict[str, Any]:
+def sidecar(result: PageResult, job: JobSettings) -> dict[str, Any]:
     return {
         "width": result.width,
         "height": result.height,
         "source": result.source,
         "target": result.target,
-        "translator": settings.translator.name,
+        "translator": job.translator.name,
         "blocks": [{
-            "bbox": list(b.bbox), "direction": b.direction, "source_text": b.source_text,
-            "translation": b.translation, "font_size": b.font_size, "fg": list(b.fg),
-            "erase": b.erase, "outline": list(b.outline) if b.outline else None,
-            "overflow": b.overflow,
+            "bbox": list(b.bbox), "direction": b.direction, "kind": b.kind,
+            "source_text": b.source_text, "translation": b.translation,
+            "font_size": b.font_size, "fg": list(b.fg), "erase": b.erase,
+            "outline": list(b.outline) if b.outline else None, "overflow": b.overflow,
+            "too_small": b.too_small,
+            "bubble": [list(p) for p in b.bubble] if b.bubble is not None else None,
+            "lines": [{"text": ln.text, "bbox": list(ln.bbox)} for ln in b.lines],
         } for b in result.blocks],
+        "models": dict(result.used),
         "timings": {k: round(v, 4) for k, v in result.timings.items()},
     }
 
 
 def write_outputs(out_dir: Path, item: Input, data: bytes, result: PageResult,
-                  settings: Settings) -> Path:
+                  job: JobSettings) -> Path:
     fmt = sniff_format(data) or "PNG"
     suffix = item.suffix if item.suffix else EXTENSIONS.get(fmt, ".png")
     target = out_dir / f"{item.stem}{suffix}"
@@ -60,7 +64,7 @@ def write_outputs(out_dir: Path, item: Input, data: bytes, result: PageResult,
     tmp.write_bytes(encode_image(result.image, fmt))
     tmp.replace(target)
     meta = out_dir / f"{item.stem}.json"
-    meta.write_text(json.dumps(sidecar(result, settings), ensure_ascii=False, indent=1),
+    meta.write_text(json.dumps(sidecar(result, job), ensure_ascii=False, indent=1),
                     encoding="utf-8")
     return target
 
@@ -69,10 +73,13 @@ async def translate_all(items: list[Input], out_dir: Path, settings: Settings,
                         progress: bool) -> list[str]:
     """Runs every input through one pipeline; returns one error line per failed input."""
     events: asyncio.Queue[PipelineEvent] = asyncio.Queue()
-    pipeline = EmbeddedPipeline(settings, events.put_nowait)
+    job, machine = settings.job, settings.machine
+    pipeline = EmbeddedPipeline(machine, events.put_nowait)
     failures: list[str] = []
-    # Fail before any work when the translator is not usable (names the settings to set).
-    pipeline.models.translator(settings)
+    # Fail before any work when the translator or the font is not usable (the message names
+    # the setting to change).
+    pipeline.models.translator(job)
+    pipeline.models.check_font(job)
     bar = tqdm(total=len(items), unit="img", disable=not progress, file=sys.stderr)
     await pipeline.start()
     try:
@@ -84,14 +91,14 @@ async def translate_all(items: list[Input], out_dir: Path, settings: Settings,
                 index, item = queue.pop(0)
                 try:
                     data = await loop.run_in_executor(
-                        None, read_bytes, item, settings.limits, None)
+                        None, read_bytes, item, machine.limits, None)
                 except (ItpError, OSError) as exc:
                     failures.append(_line(item, exc))
                     bar.update(1)
                     continue
                 image_id = str(index)
                 pending[image_id] = (item, data)
-                pipeline.submit(ImageTask(image_id, "cli", data, settings, index, item.stem))
+                pipeline.submit(ImageTask(image_id, "cli", data, job, index, item.stem))
             if not pending:
                 continue
             event = await events.get()
@@ -101,7 +108,7 @@ async def translate_all(items: list[Input], out_dir: Path, settings: Settings,
             if event.kind == "done" and event.result is not None:
                 try:
                     await loop.run_in_executor(None, write_outputs, out_dir, item, data,
-                                               event.result, settings)
+                                               event.result, job)
                 except OSError as exc:
                     failures.append(_line(item, exc))
             elif event.error is not None:

@@ -78,7 +78,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         serving = asyncio.create_task(run_redis_worker(
-            stages, settings, args.redis, options, stop, namespace=args.namespace,
+            stages, settings.machine, args.redis, options, stop, namespace=args.namespace,
             blob_mode=cast(BlobMode, args.blobs), ready=ready))
         waiting = asyncio.create_task(ready.wait())
         await asyncio.wait([serving, waiting], return_when=asyncio.FIRST_COMPLETED)

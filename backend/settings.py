@@ -24,9 +24,19 @@ from typing import Any, cast
 
 from platformdirs import user_config_dir
 
-from workers.config import InpainterName, Precision, Settings, TranslatorSettings
+from workers.config import (
+    JobSettings,
+    Limits,
+    MachineSettings,
+    Precision,
+    Settings,
+    TranslatorSettings,
+    public,
+)
+from workers.inpaint.registry import NAMES as INPAINTERS
+from workers.ocr.registry import KOREAN as KOREAN_ENGINES
+from workers.process.registry import NAMES as ANALYSERS
 
-INPAINTERS = ("auto", "lama", "opencv")
 PRECISIONS = ("auto", "fp32", "fp16", "bf16")
 
 
@@ -48,8 +58,14 @@ def add_pipeline_flags(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--translator-url", help="base URL of the translation service")
     g.add_argument("--translator-model", help="model name (openai-compatible backends)")
     g.add_argument("--glossary", type=Path, help="glossary file (names and terms)")
-    g.add_argument("--inpainter", choices=INPAINTERS, help="auto (default): flat fill, LaMa "
-                   "when its weights are present, else OpenCV")
+    g.add_argument("--inpainter", choices=INPAINTERS, help="auto (default): LaMa when its "
+                   "weights are present (or can be downloaded), else the best one installed")
+    g.add_argument("--analyser", choices=ANALYSERS, help="page analysis: auto (default), "
+                   "or one by name")
+    g.add_argument("--korean-ocr", choices=KOREAN_ENGINES, help="Korean recognizer: auto "
+                   "(default: the ONNX model when it can be had, else Tesseract kor)")
+    g.add_argument("--offline", action="store_true", default=None,
+                   help="never download models (use what is in the cache)")
     g.add_argument("--lama-weights", type=Path, help="a local LaMa checkpoint "
                    "(env ITP_LAMA_WEIGHTS)")
     g.add_argument("--precision", choices=PRECISIONS, help="LaMa precision on CUDA")
@@ -99,7 +115,7 @@ def build_settings(args: argparse.Namespace, env: Mapping[str, str] | None = Non
         url=str(pick("translator_url", "ITP_TRANSLATOR_URL", "", tconf, "url")),
         model=str(pick("translator_model", "ITP_TRANSLATOR_MODEL", "", tconf, "model")),
         api_key=api_key,
-        glossary=Path(glossary) if glossary else None,
+        glossary=read_glossary(Path(glossary)) if glossary else "",
         latency_s=float(pick("translator_latency", "ITP_TRANSLATOR_LATENCY", 0.3, tconf,
                              "latency_s")),
         extra=extra,
@@ -107,26 +123,55 @@ def build_settings(args: argparse.Namespace, env: Mapping[str, str] | None = Non
     font = pick("font", "ITP_FONT", None)
     weights = pick("lama_weights", "ITP_LAMA_WEIGHTS", None)
     cache_dir = pick("cache_dir", "ITP_CACHE_DIR", None)
-    inpainter = str(pick("inpainter", "ITP_INPAINTER", "auto"))
-    precision = str(pick("precision", "ITP_PRECISION", "auto"))
-    if inpainter not in INPAINTERS:
-        raise SystemExit(f"itp: inpainter must be one of {', '.join(INPAINTERS)}")
-    if precision not in PRECISIONS:
-        raise SystemExit(f"itp: precision must be one of {', '.join(PRECISIONS)}")
-    return Settings(
-        source=str(pick("source", "ITP_SOURCE", "auto")),
-        target=str(pick("target", "ITP_TARGET", "en")),
-        translator=translator,
-        inpainter=cast(InpainterName, inpainter),
+    machine = MachineSettings(
+        inpainter=_choice("inpainter", str(pick("inpainter", "ITP_INPAINTER", "auto")),
+                          INPAINTERS),
+        analyser=_choice("analyser", str(pick("analyser", "ITP_ANALYSER", "auto")), ANALYSERS),
+        korean=_choice("korean-ocr", str(pick("korean_ocr", "ITP_KOREAN_OCR", "auto")),
+                       KOREAN_ENGINES),
         font=Path(font) if font else None,
         device=str(pick("device", "ITP_DEVICE", "cpu")),
-        precision=cast(Precision, precision),
+        precision=cast(Precision, _choice("precision", str(pick("precision", "ITP_PRECISION",
+                                                                  "auto")), PRECISIONS)),
         lama_weights=Path(weights) if weights else None,
         lama_random_weights=bool(a.get("lama_random_weights", False)),
         cache_dir=Path(cache_dir) if cache_dir else None,
+        download=not _flag(pick("offline", "ITP_OFFLINE", False)),
+        limits=Limits(),
         threads=int(pick("threads", "ITP_THREADS", 0)),
         ocr_engines=int(pick("ocr_engines", "ITP_OCR_ENGINES", 0)),
+        credentials=translator,
     )
+    job = JobSettings(source=str(pick("source", "ITP_SOURCE", "auto")),
+                      target=str(pick("target", "ITP_TARGET", "en")),
+                      translator=public(translator))
+    return Settings(job=job, machine=machine)
+
+
+def _choice(flag: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise SystemExit(f"itp: --{flag} must be one of {', '.join(allowed)} (got {value!r})")
+    return value
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+def read_glossary(path: Path) -> str:
+    """The glossary file's text, checked here at the edge (its errors name the file and
+    line); the text travels with each job, so a worker on another machine needs no copy."""
+    from workers.errors import TranslatorNotConfigured
+    from workers.translators import glossary as glossary_file
+
+    try:
+        text = glossary_file.read(path)
+        glossary_file.parse(text, origin=str(path))
+    except TranslatorNotConfigured as exc:
+        raise SystemExit(f"itp: {exc.message}") from None
+    return text
 
 
 def _credentials(name: str, env: Mapping[str, str],

@@ -33,9 +33,10 @@ from PIL import Image
 from backend.evaluate.page import kept_indices
 from backend.evaluate.placement import placement
 from backend.evaluate.removal import removal
-from workers.ocr.engine import OcrEngine
-from workers.process import analyse
-from workers.types import RenderedBlock
+from workers.config import MachineSettings
+from workers.ocr.registry import load_reader
+from workers.process.classical import ClassicalAnalyser
+from workers.types import PageText, RenderedBlock
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT.parent / "shared" / "samples" / "images"
@@ -99,7 +100,7 @@ def main() -> int:
     print("$", " ".join(cmd), flush=True)
     rc = subprocess.run(cmd, check=False).returncode
     server.shutdown()
-    engine = OcrEngine()
+    engine = load_reader(MachineSettings(), threads=1)
     removals: list[float] = []
     words_all = found_all_n = inside_all_n = lines_all = 0
     print(f"\n{'page':<44}{'size':>12}{'blocks':>7}{'removed':>9}{'found':>7}{'inside':>7}")
@@ -114,8 +115,8 @@ def main() -> int:
         dst = np.asarray(Image.open(out_img).convert("RGB"))
         assert src.shape == dst.shape, f"{page.name}: size changed {src.shape} -> {dst.shape}"
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        before, after = engine.read(src), engine.read(dst)
-        layout = analyse(src, before, meta["source"])
+        before, after = engine.read(src).lines, engine.read(dst).lines
+        layout = ClassicalAnalyser().analyse(src, PageText(before), meta["source"])
         blocks = sidecar_blocks(meta)
         removed = removal(layout.blocks, kept_indices(blocks), after, blocks).share
         heights = {b.index: b.line_height for b in layout.blocks}

@@ -20,6 +20,11 @@ RGB = tuple[int, int, int]
 Direction = Literal["h", "v"]
 EraseKind = Literal["fill", "model"]
 SizeClass = Literal["long", "short"]
+# What a block is on the page: text in a speech bubble, in a caption box, lettered straight
+# on the art, or a sound effect (drawn lettering, usually left alone).
+BlockKind = Literal["bubble", "caption", "art", "sfx"]
+Point = tuple[int, int]
+Polygon = tuple[Point, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +49,18 @@ class TextLine:
         return (x1 - x0) if self.vertical else (y1 - y0)
 
 
+@dataclass(frozen=True, slots=True)
+class Bubble:
+    """The enclosed region a block's text sits in (a speech bubble, a caption box): its
+    interior, bounded by the outline and excluding it. `interior` covers `box` (255 inside);
+    `polygon` is the interior's simplified outline in input pixels; `fill` its colour."""
+
+    box: Box
+    interior: Mask
+    polygon: Polygon
+    fill: RGB
+
+
 @dataclass(slots=True)
 class Block:
     """One speech bubble or caption: lines that are read together."""
@@ -54,6 +71,8 @@ class Block:
     direction: Direction
     erase: EraseKind = "model"
     background: RGB = (255, 255, 255)
+    kind: BlockKind = "bubble"
+    bubble: Bubble | None = None
 
     @property
     def source_text(self) -> str:
@@ -98,15 +117,28 @@ def is_cjk_char(ch: str) -> bool:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class PageText:
+    """What `ocr` reads off a page: its lines, and the language whose recognizer read them
+    (`--source auto` decides it per page before recognition; "" when no text was found)."""
+
+    lines: list[TextLine]
+    lang: str = ""
+    # The reader that read them (detector + recognizer): part of what made the result.
+    reader: str = ""
+
+
 @dataclass(slots=True)
 class PageLayout:
-    """What `process` makes of a page: blocks in reading order and the text mask."""
+    """What `process` makes of a page: blocks in reading order and the glyph mask (the
+    letters' strokes, grown over their anti-aliasing; 255 = erase)."""
 
     width: int
     height: int
     blocks: list[Block]
     mask: Mask
     source_lang: str
+    analyser: str = ""
 
 
 @dataclass(slots=True)
@@ -123,6 +155,23 @@ class Crop:
 
 
 @dataclass(frozen=True, slots=True)
+class Erased:
+    """The page with its text erased, and what erased it: "fill" when every block was a flat
+    fill, else the inpainter's identity (name and weights)."""
+
+    image: Image
+    by: str = "fill"
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedLine:
+    """One lettered line: its text (with a hyphen drawn at a break) and its ink box."""
+
+    text: str
+    bbox: Box
+
+
+@dataclass(frozen=True, slots=True)
 class RenderedBlock:
     """What was lettered where: written to the JSON sidecar."""
 
@@ -136,6 +185,11 @@ class RenderedBlock:
     erase: EraseKind
     outline: RGB | None = None
     overflow: bool = False
+    kind: BlockKind = "bubble"
+    bubble: Polygon | None = None
+    lines: tuple[RenderedLine, ...] = ()
+    # The translation would have needed a size under the readable floor: left unlettered.
+    too_small: bool = False
 
 
 @dataclass(slots=True)
@@ -149,6 +203,9 @@ class PageResult:
     target: str
     blocks: list[RenderedBlock]
     timings: dict[str, float] = field(default_factory=dict)
+    # What made it, by role ("ocr", "analyser", "inpainter", "font", "translator"): the
+    # results cache trusts an entry only while these are what would run now.
+    used: dict[str, str] = field(default_factory=dict)
 
 
 def u8(array: npt.NDArray[np.generic]) -> Image:

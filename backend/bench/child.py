@@ -14,20 +14,23 @@ from typing import Any
 
 from backend.bench.naive import run_naive
 from backend.bench.workload import workload
-from workers.config import Settings, TranslatorSettings
+from workers.config import JobSettings, MachineSettings, Settings, TranslatorSettings
 from workers.pipeline.api import ImageTask, PipelineEvent
 from workers.pipeline.embedded import EmbeddedPipeline
 
 
 def settings_from(spec: dict[str, Any]) -> Settings:
-    return Settings(
+    job = JobSettings(
         source=spec.get("source", "auto"), target=spec.get("target", "en"),
-        translator=TranslatorSettings(name="deterministic", latency_s=spec["latency_s"]),
+        translator=TranslatorSettings(name="deterministic", latency_s=spec["latency_s"]))
+    machine = MachineSettings(
         inpainter=spec["inpainter"], lama_random_weights=spec["lama_random_weights"],
         lama_weights=Path(spec["lama_weights"]) if spec.get("lama_weights") else None,
         device=spec.get("device", "cpu"), threads=spec.get("threads", 0),
-        ocr_engines=spec.get("ocr_engines", 0),
-    )
+        ocr_engines=spec.get("ocr_engines", 0), analyser=spec.get("analyser", "auto"),
+        korean=spec.get("korean", "auto"), download=spec.get("download", True),
+        cache_dir=Path(spec["cache_dir"]) if spec.get("cache_dir") else None)
+    return Settings(job, machine)
 
 
 async def measure(spec: dict[str, Any]) -> dict[str, Any]:
@@ -40,22 +43,22 @@ async def measure(spec: dict[str, Any]) -> dict[str, Any]:
         result["mode"] = "redis"
         return result
     events: asyncio.Queue[PipelineEvent] = asyncio.Queue()
-    pipeline = EmbeddedPipeline(settings, events.put_nowait)
+    pipeline = EmbeddedPipeline(settings.machine, events.put_nowait)
     t0 = time.perf_counter()
     await pipeline.start()
     startup = time.perf_counter() - t0
-    pipeline.models.translator(settings)
+    pipeline.models.translator(settings.job)
     done_at: list[float] = []
     errors: list[str] = []
     busy: dict[str, float]
     start = time.perf_counter()
     if spec["mode"] == "naive":
         busy = {}
-        await run_naive(images, settings, pipeline.models,
+        await run_naive(images, settings.job, pipeline.models,
                         lambda _: done_at.append(time.perf_counter() - start), busy)
     else:
         for i, (name, data) in enumerate(images):
-            pipeline.submit(ImageTask(f"img{i}", "bench", data, settings, i, name))
+            pipeline.submit(ImageTask(f"img{i}", "bench", data, settings.job, i, name))
         while len(done_at) + len(errors) < len(images):
             event = await events.get()
             if event.kind == "done":
@@ -77,8 +80,9 @@ async def measure(spec: dict[str, Any]) -> dict[str, Any]:
         "stages": {k: round(v, 3) for k, v in sorted(busy.items())},
         "utilisation": {k: round(v / wall, 3) for k, v in sorted(busy.items())},
         "inpainter": pipeline.models.inpainter.name,
+        "models": pipeline.models.used(),
         "errors": errors,
-        "settings": {k: v for k, v in asdict(settings).items()
+        "settings": {k: v for k, v in asdict(settings.machine).items()
                      if k in ("inpainter", "threads", "ocr_engines")},
     }
 

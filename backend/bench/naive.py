@@ -11,11 +11,11 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
-from workers.config import Settings
+from workers.config import JobSettings
 from workers.inpaint.base import InpaintItem
 from workers.pipeline import stages
 from workers.pipeline.models import Models
-from workers.types import Image, PageLayout, u8
+from workers.types import Erased, Image, PageLayout, u8
 
 WHOLE_SIDE = 1024
 
@@ -35,30 +35,30 @@ def inpaint_whole(image: Image, layout: PageLayout, models: Models) -> Image:
     return out
 
 
-async def run_naive(images: list[tuple[str, bytes]], settings: Settings, models: Models,
+async def run_naive(images: list[tuple[str, bytes]], job: JobSettings, models: Models,
                     on_done: Callable[[int], None], busy: dict[str, float]) -> None:
     def timed(stage: str, started: float) -> None:
         busy[stage] = busy.get(stage, 0.0) + time.perf_counter() - started
 
-    translator = models.translator(settings)
     for index, (_, data) in enumerate(images):
+        env = stages.Env(models, job, "bench", index)
         t = time.perf_counter()
-        image = stages.decode(data, settings.limits)
-        lines = stages.ocr(models.ocr, image)
+        values, _ = stages.ocr(env, {"input": data})
         timed("ocr", t)
         t = time.perf_counter()
-        layout = stages.process(image, lines, settings.source)
+        produced, _ = stages.process(env, values)
+        layout: PageLayout = produced["layout"]
         timed("process", t)
         t = time.perf_counter()
-        request = stages.translation_request(layout, settings.target, "bench", index)
-        translations = await translator.translate(request) if layout.blocks else []
+        translated, _ = await stages.translate(env, produced)
         timed("translate", t)
         t = time.perf_counter()
+        image = values["image"]
         erased = inpaint_whole(image, layout, models) if layout.blocks else image
         timed("inpaint", t)
         t = time.perf_counter()
-        if layout.blocks:
-            stages.render(image, erased, layout, translations, settings.target, models.font)
+        stages.render(env, {**values, **translated, "layout": layout,
+                            "erased": Erased(erased)})
         timed("render", t)
         on_done(index)
         await asyncio.sleep(0)

@@ -70,7 +70,10 @@ def machine_info(repo: Path) -> dict[str, Any]:
 def settings_info(settings: Settings) -> dict[str, Any]:
     """The settings as JSON, without credentials."""
     data = dataclasses.asdict(settings)
-    data["translator"].pop("api_key", None)
+    data["job"]["translator"].pop("api_key", None)
+    data["machine"]["credentials"].pop("api_key", None)
+    data["job"]["translator"]["glossary"] = bool(settings.job.translator.glossary)
+    data["machine"]["credentials"]["glossary"] = bool(settings.machine.credentials.glossary)
     plain: dict[str, Any] = _plain(data)
     return plain
 

@@ -2,21 +2,22 @@
 
 The evaluation's "before" reading is then the pipeline's own (no second OCR pass over the
 input, and no chance of judging lines the pipeline never saw). The output pages are read with
-the same engine, outside the recording.
+a reader of the same kind, outside the recording.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
-from typing import cast
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
-from workers.config import Settings
-from workers.ocr.engine import OcrEngine
+from workers.config import MachineSettings
+from workers.ocr.reader import PageReader
 from workers.pipeline.models import Models
-from workers.types import Image, TextLine
+from workers.types import Image, PageText
 
 
 def image_key(image: Image) -> bytes:
@@ -26,46 +27,42 @@ def image_key(image: Image) -> bytes:
 
 
 class _RecordingReader:
-    """Reads like the engine it wraps and files each reading under its image's key."""
+    """Reads like the reader it wraps and files each reading under its image's key."""
 
-    def __init__(self, engine: OcrEngine, models: RecordingModels) -> None:
-        self._engine = engine
+    def __init__(self, reader: PageReader, models: RecordingModels) -> None:
+        self._reader = reader
         self._models = models
+        self.name = reader.name
 
-    def warm_up(self) -> None:
-        self._engine.warm_up()
-
-    def read(self, image: Image) -> list[TextLine]:
-        lines = self._engine.read(image)
-        self._models.remember(image, lines)
-        return lines
+    def read(self, image: Image, source: str = "auto") -> PageText:
+        text = self._reader.read(image, source)
+        self._models.remember(image, text)
+        return text
 
 
 class RecordingModels(Models):
-    def __init__(self, settings: Settings) -> None:
-        super().__init__(settings)
-        self._readings: dict[bytes, list[TextLine]] = {}
+    def __init__(self, machine: MachineSettings) -> None:
+        super().__init__(machine)
+        self._readings: dict[bytes, PageText] = {}
         self._lock = threading.Lock()
 
-    @property
-    def engine(self) -> OcrEngine:
-        """The OCR engine itself, for reading the outputs."""
-        return super().ocr
+    @contextmanager
+    def reader(self) -> Iterator[PageReader]:
+        with super().reader() as found:
+            # The stages only call `read` (and `name`); the wrapper offers those.
+            yield _RecordingReader(found, self)  # type: ignore[misc]
 
-    @property
-    def ocr(self) -> OcrEngine:
-        # The stages only call `read`; the wrapper offers that and `warm_up`.
-        return cast(OcrEngine, _RecordingReader(super().ocr, self))
+    @contextmanager
+    def plain_reader(self) -> Iterator[PageReader]:
+        """A reader whose readings are not recorded: for reading the outputs."""
+        with super().reader() as found:
+            yield found
 
-    @property
-    def ocr_engines(self) -> list[OcrEngine]:
-        return [cast(OcrEngine, _RecordingReader(e, self)) for e in super().ocr_engines]
-
-    def remember(self, image: Image, lines: list[TextLine]) -> None:
+    def remember(self, image: Image, text: PageText) -> None:
         with self._lock:
-            self._readings[image_key(image)] = lines
+            self._readings[image_key(image)] = text
 
-    def take(self, image: Image) -> list[TextLine] | None:
+    def take(self, image: Image) -> PageText | None:
         """What the pipeline read from this image (once), or None when it read nothing of
         it through these models."""
         with self._lock:

@@ -24,7 +24,6 @@ from workers.errors import ItpError
 from workers.imageio import decode_image
 from workers.pipeline.api import ImageTask, PipelineEvent
 from workers.pipeline.embedded import EmbeddedPipeline
-from workers.process import analyse
 from workers.types import PageResult
 
 # Images in the pipeline or being evaluated at once: keeps every stage busy without holding
@@ -52,29 +51,31 @@ class Evaluator:
 
     def __init__(self, settings: Settings, models: RecordingModels, out_dir: Path) -> None:
         self.settings = settings
+        self.job = settings.job
         self.models = models
         self.out_dir = out_dir
 
     def finished(self, sample: Sample, data: bytes, result: PageResult) -> Evaluated:
         started = time.perf_counter()
-        image = decode_image(data, self.settings.limits)
-        lines = self.models.take(image)
-        if lines is None:
-            lines = self.models.engine.read(image)
-        layout = analyse(image, lines, self.settings.source)
-        after = self.models.engine.read(result.image)
+        image = decode_image(data, self.settings.machine.limits)
+        source = self.job.source
+        with self.models.plain_reader() as reader:
+            text = self.models.take(image) or reader.read(image, source)
+            after = reader.read(result.image, result.source).lines
+        layout = self.models.analyser.analyse(image, text, source)
         spent = time.perf_counter() - started
         record = evaluate_page(sample, layout, result, after)
         record.eval_s = round(spent, 3)
         item = Input(str(sample.path), sample.path.stem, sample.path.suffix.lower(), False)
-        written = write_outputs(self.out_dir / PAGES_DIR, item, data, result, self.settings)
+        written = write_outputs(self.out_dir / PAGES_DIR, item, data, result, self.job)
         record.output = written.relative_to(self.out_dir).as_posix()
         return Evaluated(record, make_thumbs(image, result.image, record, sample.truth))
 
     def failed(self, sample: Sample, data: bytes, error: str) -> Evaluated:
         record = failed_page(sample, error)
         try:
-            thumbs: Thumbs | None = input_thumb(decode_image(data, self.settings.limits))
+            thumbs: Thumbs | None = input_thumb(decode_image(data,
+                                                             self.settings.machine.limits))
         except ItpError:
             thumbs = None
         return Evaluated(record, thumbs)
@@ -92,10 +93,11 @@ async def evaluate_all(samples: Sequence[Sample], out_dir: Path, settings: Setti
             if future is not None and not future.done():
                 future.set_result(event)
 
-    models = RecordingModels(settings)
-    pipeline = EmbeddedPipeline(settings, on_event, models)
-    # Fails before any work when the translator is not usable.
-    models.translator(settings)
+    models = RecordingModels(settings.machine)
+    pipeline = EmbeddedPipeline(settings.machine, on_event, models)
+    # Fails before any work when the translator or the font is not usable.
+    models.translator(settings.job)
+    models.check_font(settings.job)
     evaluator = Evaluator(settings, models, out_dir)
     pool = ThreadPoolExecutor(1, thread_name_prefix="itp-eval")
     window = asyncio.Semaphore(WINDOW)
@@ -110,7 +112,7 @@ async def evaluate_all(samples: Sequence[Sample], out_dir: Path, settings: Setti
                 return Evaluated(failed_page(sample, f"io_error: {exc}"), None)
             future: asyncio.Future[PipelineEvent] = loop.create_future()
             waiting[str(index)] = future
-            pipeline.submit(ImageTask(str(index), "eval", data, settings, index,
+            pipeline.submit(ImageTask(str(index), "eval", data, settings.job, index,
                                       sample.path.stem))
             event = await future
             if event.kind == "done" and event.result is not None:

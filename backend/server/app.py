@@ -68,14 +68,14 @@ def create_app(settings: Settings, config: ServerConfig, token: str,
     hub = Hub(buffer=config.ws_buffer, max_sessions=config.max_sessions,
               ttl_s=config.session_ttl_s)
     store = JobStore(config.max_jobs, on_evict=hub.forget_job)
-    cache = ResultCache(config.cache_dir or default_cache_dir(settings),
+    cache = ResultCache(config.cache_dir or default_cache_dir(settings.machine),
                         config.cache_size_mb * 1024 * 1024)
-    fetcher = Fetcher(FetchPolicy(config.fetch_allow), max_bytes=settings.limits.max_bytes,
+    fetcher = Fetcher(FetchPolicy(config.fetch_allow), max_bytes=settings.machine.limits.max_bytes,
                       timeout_s=config.fetch_timeout_s, max_redirects=config.max_redirects,
                       resolver=resolver)
     metrics = Metrics()
     service = JobService(config=config, store=store, hub=hub, cache=cache, fetcher=fetcher,
-                         metrics=metrics, version=version)
+                         metrics=metrics, version=version, limits=settings.machine.limits)
     state = AppState(settings=settings, config=config, version=version, guard=guard,
                      policy=policy, store=store, hub=hub, cache=cache, metrics=metrics,
                      service=service, translators=_translator_names())

@@ -17,12 +17,13 @@ import json
 import logging
 import os
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from platformdirs import user_cache_dir
 
-from workers.config import Settings
+from workers.config import JobSettings, MachineSettings
 from workers.imageio import encode_image
 from workers.types import Image
 
@@ -31,21 +32,21 @@ log = logging.getLogger("itp.server")
 MEDIA_TYPES = {"png": "image/png", "jpg": "image/jpeg"}
 
 
-def default_cache_dir(settings: Settings) -> Path:
-    root = settings.cache_dir or Path(user_cache_dir("itp"))
+def default_cache_dir(machine: MachineSettings) -> Path:
+    root = machine.cache_dir or Path(user_cache_dir("itp"))
     return root / "results"
 
 
-def fingerprint(settings: Settings, version: str) -> str:
-    """Everything that changes the pixels of a result (not timeouts, threads or limits)."""
-    t = settings.translator
+def fingerprint(job: JobSettings, used: Mapping[str, str], version: str) -> str:
+    """Everything that changes the pixels of a result (not timeouts, threads or limits):
+    the job's settings and the models that made it (`PageResult.used`, as the stages
+    reported them: in distributed mode the workers' models, not the server's)."""
+    t = job.translator
+    glossary = hashlib.sha256(t.glossary.encode()).hexdigest()[:16] if t.glossary else ""
     parts = {
-        "version": version, "source": settings.source, "target": settings.target,
-        "translator": [t.name, t.model, t.url, str(t.glossary or ""), list(t.extra)],
-        "inpainter": settings.inpainter, "font": str(settings.font or ""),
-        "lama_weights": str(settings.lama_weights or ""),
-        "lama_random_weights": settings.lama_random_weights,
-        "device": settings.device, "precision": settings.precision,
+        "version": version, "source": job.source, "target": job.target,
+        "translator": [t.name, t.model, t.url, glossary, list(t.extra)],
+        "used": dict(sorted(used.items())),
     }
     blob = json.dumps(parts, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(blob).hexdigest()[:32]

@@ -21,10 +21,11 @@ class Intake:
     width: int
     height: int
     key: str
+    sha256: str
 
 
 def inspect(data: bytes, limits: Limits, settings_fingerprint: str) -> Intake:
     """Blocking (hashing a 50 MB strip takes a while): run in a thread."""
     fmt, width, height = inspect_header(data, limits)
-    key = cache_key(hashlib.sha256(data).hexdigest(), settings_fingerprint)
-    return Intake(fmt, width, height, key)
+    digest = hashlib.sha256(data).hexdigest()
+    return Intake(fmt, width, height, cache_key(digest, settings_fingerprint), digest)

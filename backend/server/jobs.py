@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from workers.config import Settings
+from workers.config import JobSettings
 
 Status = Literal["fetching", "queued", "running", "storing", "done", "failed"]
 Event = dict[str, Any]
@@ -37,6 +37,7 @@ class ImageEntry:
     status: Status = "fetching"
     # The results-cache key and the input's format, once the bytes are known.
     key: str = ""
+    sha256: str = ""
     input_format: str = ""
     last_event: Event | None = None
     task: asyncio.Task[None] | None = None
@@ -49,7 +50,7 @@ class ImageEntry:
 @dataclass(eq=False)
 class Job:
     job_id: str
-    settings: Settings
+    settings: JobSettings
     images: dict[str, ImageEntry] = field(default_factory=dict)
     log: list[Event] = field(default_factory=list)
     # Events up to this seq were dropped from the log.
@@ -99,7 +100,7 @@ class JobStore:
         # image_id -> results-cache key; outlives the job so results stay fetchable.
         self._results: OrderedDict[str, str] = OrderedDict()
 
-    def new_job(self, settings: Settings) -> Job:
+    def new_job(self, settings: JobSettings) -> Job:
         self._evict()
         job = Job(new_id(), settings)
         self.jobs[job.job_id] = job

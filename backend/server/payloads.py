@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from backend.server.errors import ApiError
-from workers.config import Settings, TranslatorSettings
+from workers.config import JobSettings, TranslatorSettings
 
 _LANG = re.compile(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*")
 _NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
@@ -20,7 +20,7 @@ MAX_URL = 8192
 @dataclass(frozen=True, slots=True)
 class JobSpec:
     images: tuple[tuple[str, str], ...]
-    settings: Settings
+    settings: JobSettings
     session: str | None = None
 
 
@@ -49,7 +49,7 @@ def _utf8(text: str) -> bool:
     return True
 
 
-def parse_job(body: Any, defaults: Settings, *, max_images: int,
+def parse_job(body: Any, defaults: JobSettings, *, max_images: int,
               translators: tuple[str, ...] = ()) -> JobSpec:
     if not isinstance(body, dict):
         raise bad_request("the body must be a JSON object")
@@ -75,8 +75,8 @@ def parse_job(body: Any, defaults: Settings, *, max_images: int,
                    _optional_str(body, "session"))
 
 
-def job_settings(body: dict[str, Any], defaults: Settings,
-                 translators: tuple[str, ...] = ()) -> Settings:
+def job_settings(body: dict[str, Any], defaults: JobSettings,
+                 translators: tuple[str, ...] = ()) -> JobSettings:
     """The server's defaults with the job's languages and translator applied."""
     changes: dict[str, object] = {}
     source = _optional_str(body, "source")

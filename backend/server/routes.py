@@ -63,7 +63,7 @@ async def health(request: Request) -> Response:
 async def create_job(request: Request) -> Response:
     state = _state(request)
     body = parse_json(await read_body(request, MAX_JSON_BYTES))
-    spec = parse_job(body, state.settings, max_images=state.config.max_images_per_job,
+    spec = parse_job(body, state.settings.job, max_images=state.config.max_images_per_job,
                      translators=state.translators)
     refused = _admit(state)
     if refused is not None:
@@ -98,7 +98,7 @@ async def upload_image(request: Request) -> Response:
     if not (kind.startswith("image/") or kind == "application/octet-stream"):
         raise ApiError(415, "unsupported_media_type",
                        f"upload the image bytes with Content-Type image/*, not {kind!r}")
-    data = await read_body(request, state.settings.limits.max_bytes)
+    data = await read_body(request, state.settings.machine.limits.max_bytes)
     refused = _admit(state)
     if refused is not None:
         return refused

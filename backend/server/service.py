@@ -15,7 +15,7 @@ import time
 from collections.abc import Coroutine, Sequence
 from typing import Any
 
-from backend.server.cache import Entry, ResultCache, encode_result, fingerprint
+from backend.server.cache import Entry, ResultCache, cache_key, encode_result, fingerprint
 from backend.server.config import ServerConfig
 from backend.server.fetch import Fetcher
 from backend.server.hub import Hub
@@ -24,7 +24,7 @@ from backend.server.jobs import ImageEntry, Job, JobStore
 from backend.server.metrics import Metrics
 from backend.server.payloads import JobSpec
 from backend.server.scheduler import PriorityGate
-from workers.config import Settings
+from workers.config import JobSettings, Limits
 from workers.errors import Cancelled, InternalError, ItpError, QueueFull
 from workers.pipeline.api import ImageTask, Pipeline, PipelineEvent
 from workers.types import PageResult
@@ -34,7 +34,8 @@ log = logging.getLogger("itp.server")
 
 class JobService:
     def __init__(self, *, config: ServerConfig, store: JobStore, hub: Hub, cache: ResultCache,
-                 fetcher: Fetcher, metrics: Metrics, version: str) -> None:
+                 fetcher: Fetcher, metrics: Metrics, version: str,
+                 limits: Limits | None = None) -> None:
         self.config = config
         self.store = store
         self.hub = hub
@@ -48,7 +49,12 @@ class JobService:
         self._gate = PriorityGate(config.fetch_concurrency)
         self._viewport: list[str] = []
         self._tasks: set[asyncio.Task[None]] = set()
-        self._fingerprints: dict[Settings, str] = {}
+        self.limits = limits or Limits()
+        # What made the results so far, by role (`PageResult.used`): the cache key of what
+        # the pipeline would make now. Learned from its results; "fill" (no inpainter was
+        # needed) says nothing about the inpainter.
+        self._used: dict[str, str] = {}
+        self._fingerprints: dict[JobSettings, tuple[tuple[tuple[str, str], ...], str]] = {}
         self.fetching = 0
 
     # -- pipeline lifecycle ----------------------------------------------------------------
@@ -63,6 +69,8 @@ class JobService:
 
     def mark_started(self, error: ItpError | None = None) -> None:
         self.start_error = error
+        if error is None and self._pipeline is not None:
+            self._learn(self._pipeline.models_used())
         self._started.set()
 
     @property
@@ -108,7 +116,7 @@ class JobService:
         run first, so a bad upload is answered with its error and changes nothing."""
         if job.cancelled:
             raise Cancelled("the job was cancelled")
-        checked = await asyncio.to_thread(inspect, data, job.settings.limits,
+        checked = await asyncio.to_thread(inspect, data, self.limits,
                                           self._fingerprint(job.settings))
         match = next((i for i in job.images.values() if url and i.url == url), None)
         if match is not None and match.status not in ("fetching", "failed"):
@@ -170,11 +178,12 @@ class JobService:
                       checked: Intake | None = None) -> None:
         try:
             intake = checked if checked is not None else await asyncio.to_thread(
-                inspect, data, job.settings.limits, self._fingerprint(job.settings))
+                inspect, data, self.limits, self._fingerprint(job.settings))
         except ItpError as exc:
             self._fail(job, image, exc)
             return
         image.key, image.input_format = intake.key, intake.format
+        image.sha256 = intake.sha256
         entry = self.cache.lookup(intake.key)
         if entry is not None:
             self._done(job, image, entry, cached=True)
@@ -221,6 +230,9 @@ class JobService:
             self._fail(job, image, error)
 
     async def _store(self, job: Job, image: ImageEntry, result: PageResult) -> None:
+        self._learn(result.used)
+        # Keyed by what made it: the models are known now, as the stages reported them.
+        image.key = cache_key(image.sha256, self._fingerprint(job.settings))
         try:
             data, ext = await asyncio.to_thread(encode_result, result.image,
                                                 image.input_format)
@@ -258,11 +270,18 @@ class JobService:
 
     # -- plumbing --------------------------------------------------------------------------
 
-    def _fingerprint(self, settings: Settings) -> str:
-        found = self._fingerprints.get(settings)
-        if found is None:
-            found = self._fingerprints[settings] = fingerprint(settings, self.version)
-        return found
+    def _learn(self, used: dict[str, str]) -> None:
+        for role, name in used.items():
+            if not (role == "inpainter" and name == "fill"):
+                self._used[role] = name
+
+    def _fingerprint(self, job: JobSettings) -> str:
+        used = tuple(sorted(self._used.items()))
+        found = self._fingerprints.get(job)
+        if found is None or found[0] != used:
+            found = self._fingerprints[job] = (used, fingerprint(job, self._used,
+                                                                 self.version))
+        return found[1]
 
     def _spawn(self, job: Job, image: ImageEntry, work: Coroutine[Any, Any, None]) -> None:
         task = self._background(work)

@@ -36,7 +36,7 @@ async def test_killed_workers_lose_nothing(tmp_path: Path) -> None:
         await cluster.wait_ready(list(first.values()))
         await pipeline.start()
         for i in range(IMAGES):
-            pipeline.submit(ImageTask(f"img{i:02d}", "chapter", small_page(i), KILL_SETTINGS,
+            pipeline.submit(ImageTask(f"img{i:02d}", "chapter", small_page(i), KILL_SETTINGS.job,
                                       i))
         collecting = asyncio.create_task(collect(events, IMAGES, 170))
         killed = []

@@ -32,7 +32,7 @@ async def test_poison_page_is_dead_lettered_alone(tmp_path: Path) -> None:
         await pipeline.start()
         pages = {f"p{i}": small_page(i, marker=(i == 2)) for i in range(5)}
         for i, (image_id, data) in enumerate(pages.items()):
-            pipeline.submit(ImageTask(image_id, "chapter", data, SETTINGS, i))
+            pipeline.submit(ImageTask(image_id, "chapter", data, SETTINGS.job, i))
         seen = await collect(events, len(pages), 120)
         finished = {e.image_id: e for e in seen if e.kind in ("done", "error")}
         assert {k for k, e in finished.items() if e.kind == "done"} == {"p0", "p1", "p3", "p4"}

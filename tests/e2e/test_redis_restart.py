@@ -31,7 +31,7 @@ async def test_run_survives_a_redis_restart(tmp_path: Path) -> None:
         await cluster.wait_ready(workers)
         await pipeline.start()
         for i in range(IMAGES):
-            pipeline.submit(ImageTask(f"img{i:02d}", "chapter", small_page(i), SETTINGS, i))
+            pipeline.submit(ImageTask(f"img{i:02d}", "chapter", small_page(i), SETTINGS.job, i))
         before = await collect(events, 3, 120)
         cluster.redis.kill()
         await asyncio.sleep(1.0)

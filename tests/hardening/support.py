@@ -58,9 +58,9 @@ def hardening_settings(**changes: Any) -> Settings:
 
 
 def embedded_factory() -> PipelineFactory:
-    from workers.pipeline.embedded import EmbeddedPipeline
+    from backend.cmd_serve import embedded_pipeline
 
-    return EmbeddedPipeline
+    return embedded_pipeline
 
 
 @asynccontextmanager

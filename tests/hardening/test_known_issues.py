@@ -9,6 +9,7 @@ from workers.pipeline.models import Models
 
 
 def test_a_very_wide_banner_is_read_without_error() -> None:
-    models = Models(hardening_settings())
-    models.load()
-    assert models.ocr.read(np.full((100, 20_000, 3), 255, np.uint8)) == []
+    models = Models(hardening_settings().machine)
+    models.load(["ocr"])
+    with models.reader() as reader:
+        assert reader.read(np.full((100, 20_000, 3), 255, np.uint8)).lines == []

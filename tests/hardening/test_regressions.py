@@ -26,7 +26,7 @@ from backend.server.errors import ApiError
 from backend.server.payloads import parse_job, parse_json
 from tests.hardening.corpus import animated, mutate, orientation, page, save
 from tests.hardening.support import TRICKLE_INTERVAL_S, image_host
-from workers.config import Limits, Settings
+from workers.config import JobSettings, Limits
 from workers.errors import BadImage, FetchFailed, TooLarge
 from workers.imageio import decode_image
 
@@ -92,7 +92,7 @@ def test_job_bodies_json_refuses_are_bad_requests(raw: bytes) -> None:
                                    {"url": "http://a/x.png", "referer": "http://\udfff/"}])
 def test_lone_surrogates_in_urls_are_bad_requests(image: dict[str, str]) -> None:
     with pytest.raises(ApiError) as refused:
-        parse_job({"images": [image]}, Settings(), max_images=10)
+        parse_job({"images": [image]}, JobSettings(), max_images=10)
     assert refused.value.status == 400
 
 

@@ -11,11 +11,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from workers.config import Settings
+from workers.config import JobSettings
 from workers.errors import ItpError
+from workers.pipeline.graph import NAMES
 from workers.types import PageResult
 
-STAGES: tuple[str, ...] = ("decode", "ocr", "process", "translate", "inpaint", "render")
+# What `progress` events name: decoding (inside the ocr stage), then every stage.
+STAGES: tuple[str, ...] = ("decode", *NAMES)
 
 EventKind = Literal["queued", "progress", "done", "error"]
 
@@ -29,7 +31,7 @@ class ImageTask:
     image_id: str
     job_id: str
     data: bytes
-    settings: Settings
+    settings: JobSettings
     page_index: int = 0
     name: str = ""
 
@@ -68,3 +70,8 @@ class Pipeline(Protocol):
 
     def backlog(self) -> int:
         """Images submitted and not yet done or failed."""
+
+    def models_used(self) -> dict[str, str]:
+        """The models this pipeline's results are made with, by role (as in
+        `PageResult.used`), as far as it knows before any result (the results cache keys
+        on them); empty when only the results will tell."""

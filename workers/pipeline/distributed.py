@@ -113,6 +113,10 @@ class DistributedPipeline:
             self._spawn(self._close(dropped, job_id))
         return len(dropped)
 
+    def models_used(self) -> dict[str, str]:
+        # The workers' models are theirs: the results report them.
+        return {}
+
     def backlog(self) -> int:
         """This server's unfinished images, plus the active ones in the ledger it does not
         know (another server's, or a previous run's): all of them wait for the same

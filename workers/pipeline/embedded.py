@@ -1,10 +1,14 @@
-"""The embedded transport: every stage in one process, asyncio queues between them.
+"""The embedded transport: the stage graph in one process, asyncio queues between stages.
 
-Each model stage has one thread of its own, so image 2's OCR runs while image 1 is inpainted
+Each model stage has threads of its own, so image 2's OCR runs while image 1 is inpainted
 and image 0 rendered; translation requests are plain coroutines, several in flight. Images
-stay in memory as arrays from decode to render (no re-encoding between stages). Translation
-and inpainting run side by side; whichever finishes second hands the image to render (no
-polling).
+stay in memory as arrays from decode to render (no re-encoding between stages); what runs
+next is `graph.successors`, and the join (whichever half finishes second moves the image
+on) is the graph's too.
+
+Memory is bounded by decoded pixels as well as by count: a new image is decoded only while
+the images in flight hold fewer than `PIXEL_BUDGET` pixels (the encoded bytes waiting before
+that are small, and are dropped once decoded).
 """
 
 from __future__ import annotations
@@ -13,46 +17,43 @@ import asyncio
 import itertools
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import TypeVar
+from dataclasses import dataclass, field, replace
+from typing import Any
 
-from workers.config import Settings
+from workers.config import MachineSettings
 from workers.errors import Cancelled, InternalError, ItpError
-from workers.ocr.engine import OcrEngine
-from workers.pipeline import stages
+from workers.pipeline import graph, stages
 from workers.pipeline.api import EventCallback, EventKind, ImageTask, PipelineEvent
 from workers.pipeline.models import Models
 from workers.pipeline.queues import Key, StageQueue
-from workers.types import Crop, Image, PageLayout, PageResult, RenderedBlock, TextLine
+from workers.types import Image, PageResult
 
 log = logging.getLogger(__name__)
-R = TypeVar("R")
 
-TRANSLATE_CONCURRENCY = 4
+# Decoded pixels in flight before the next image waits to be decoded: a page costs about
+# 13 bytes a pixel while it is worked on (image, fill, erased copy, mask, result).
+PIXEL_BUDGET = 120_000_000
 
 
 @dataclass(eq=False)
 class _Work:
     task: ImageTask
     seq: int
-    image: Image | None = None
-    lines: list[TextLine] = field(default_factory=list)
-    layout: PageLayout | None = None
-    translations: list[str] | None = None
-    erased: Image | None = None
-    crops: list[Crop] = field(default_factory=list)
+    values: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    entered: set[str] = field(default_factory=set)
+    pixels: int = 0
     finished: bool = False
 
 
 class EmbeddedPipeline:
-    def __init__(self, settings: Settings, on_event: EventCallback,
-                 models: Models | None = None) -> None:
-        self.settings = settings
+    def __init__(self, machine: MachineSettings, on_event: EventCallback,
+                 models: Models | None = None, *, pixel_budget: int = PIXEL_BUDGET) -> None:
+        self.machine = machine
         self._on_event = on_event
-        self.models = models or Models(settings)
+        self.models = models or Models(machine)
         self._seq = itertools.count()
         self._epoch = itertools.count(1)
         self._boost: dict[str, Key] = {}
@@ -62,9 +63,10 @@ class EmbeddedPipeline:
         self._tasks: list[asyncio.Task[None]] = []
         self._pools: dict[str, ThreadPoolExecutor] = {}
         self.busy: dict[str, float] = {}
-        names = ("ocr", "process", "translate", "preprocess", "inpaint", "render")
-        self._queues: dict[str, StageQueue[_Work]] = {n: StageQueue(self._key) for n in names}
-        self._idle_ocr: asyncio.Queue[OcrEngine] = asyncio.Queue()
+        self._queues = {n: StageQueue[_Work](self._key) for n in graph.NAMES}
+        self._pixel_budget = pixel_budget
+        self._pixels = 0
+        self._room = asyncio.Condition()
         self._ready = False
 
     # -- the Pipeline protocol -------------------------------------------------------------
@@ -76,23 +78,24 @@ class EmbeddedPipeline:
     async def start(self) -> None:
         if self._tasks:
             return
-        for name in ("process", "preprocess", "inpaint", "render"):
-            self._pools[name] = ThreadPoolExecutor(1, thread_name_prefix=f"itp-{name}")
-        await asyncio.get_running_loop().run_in_executor(self._pools["render"], self.models.load)
-        engines = self.models.ocr_engines
-        self._pools["ocr"] = ThreadPoolExecutor(len(engines), thread_name_prefix="itp-ocr")
-        for engine in engines:
-            self._idle_ocr.put_nowait(engine)
-        runners: list[tuple[str, Callable[[_Work], Awaitable[None]], int]] = [
-            ("ocr", self._ocr, len(engines)), ("process", self._process, 1),
-            ("translate", self._translate, TRANSLATE_CONCURRENCY),
-            ("preprocess", self._preprocess, 1), ("inpaint", self._inpaint, 1),
-            ("render", self._render, 1),
-        ]
-        for name, fn, count in runners:
+        loop = asyncio.get_running_loop()
+        loader = ThreadPoolExecutor(1, thread_name_prefix="itp-load")
+        try:
+            await loop.run_in_executor(loader, self.models.load)
+        finally:
+            loader.shutdown(wait=False)
+        for stage in graph.NAMES:
+            count = self._concurrency(stage)
+            if stage not in stages.ASYNC_BODIES:
+                self._pools[stage] = ThreadPoolExecutor(count, thread_name_prefix=f"itp-{stage}")
             for _ in range(count):
-                self._tasks.append(asyncio.create_task(self._run_stage(name, fn)))
+                self._tasks.append(asyncio.create_task(self._run_stage(stage)))
         self._ready = True
+
+    def _concurrency(self, stage: str) -> int:
+        if stage == "ocr":
+            return len(self.models.readers)
+        return graph.BY_NAME[stage].concurrency
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -105,13 +108,15 @@ class EmbeddedPipeline:
         self._ready = False
 
     def submit(self, task: ImageTask) -> None:
-        work = _Work(task, next(self._seq))
+        # The bytes move into the work's values: dropped there once decoded.
+        work = _Work(replace(task, data=b""), next(self._seq), {"input": task.data})
         self._job_order.setdefault(task.job_id, work.seq)
         self._work[task.image_id] = work
         self._cancelled_jobs.discard(task.job_id)
-        queue = self._queues["ocr"]
+        queue = self._queues[graph.FIRST]
         position = queue.position(work) + 1
         queue.put(work)
+        work.entered.add(graph.FIRST)
         self._emit(work, "queued", position=position)
 
     def prioritize(self, image_ids: Sequence[str]) -> None:
@@ -131,7 +136,14 @@ class EmbeddedPipeline:
     def backlog(self) -> int:
         return len(self._work)
 
-    # -- stage bodies ----------------------------------------------------------------------
+    def models_used(self) -> dict[str, str]:
+        return self.models.used()
+
+    @property
+    def pixels_in_flight(self) -> int:
+        return self._pixels
+
+    # -- running the graph -----------------------------------------------------------------
 
     def _key(self, work: _Work) -> Key:
         # Unless prioritised: earlier jobs first, and pages in reading order within a job
@@ -141,89 +153,16 @@ class EmbeddedPipeline:
             return boosted
         return (1, self._job_order.get(work.task.job_id, 0), work.task.page_index)
 
-    async def _in(self, stage: str, fn: Callable[[], R]) -> R:
-        return await asyncio.get_running_loop().run_in_executor(self._pools[stage], fn)
+    def _env(self, work: _Work) -> stages.Env:
+        t = work.task
+        return stages.Env(self.models, t.settings, t.job_id, t.page_index, dict(work.timings))
 
-    async def _ocr(self, work: _Work) -> None:
-        limits = work.task.settings.limits
-        started = time.perf_counter()
-        image = await self._in("ocr", lambda: stages.decode(work.task.data, limits))
-        work.timings["decode"] = time.perf_counter() - started
-        work.image = image
-        engine = await self._idle_ocr.get()
-        try:
-            work.lines = await self._in("ocr", lambda: stages.ocr(engine, image))
-        finally:
-            self._idle_ocr.put_nowait(engine)
-        work.timings["ocr"] = time.perf_counter() - started - work.timings["decode"]
-        self._queues["process"].put(work)
-
-    async def _process(self, work: _Work) -> None:
-        assert work.image is not None
-        image, lines, source = work.image, work.lines, work.task.settings.source
-        layout = await self._in("process", lambda: stages.process(image, lines, source))
-        work.layout = layout
-        if not layout.blocks:
-            work.translations, work.erased = [], image
-            await self._join(work)
-            return
-        self._queues["translate"].put(work)
-        self._queues["preprocess"].put(work)
-
-    async def _translate(self, work: _Work) -> None:
-        assert work.layout is not None
-        settings = work.task.settings
-        translator = self.models.translator(settings)
-        request = stages.translation_request(work.layout, settings.target, work.task.job_id,
-                                             work.task.page_index)
-        work.translations = await translator.translate(request)
-        await self._join(work)
-
-    async def _preprocess(self, work: _Work) -> None:
-        assert work.image is not None and work.layout is not None
-        image, layout = work.image, work.layout
-        work.erased, work.crops = await self._in(
-            "preprocess", lambda: stages.preprocess(image, layout))
-        if work.crops:
-            self._queues["inpaint"].put(work)
-        else:
-            await self._join(work)
-
-    async def _inpaint(self, work: _Work) -> None:
-        assert work.erased is not None
-        erased, crops = work.erased, work.crops
-        work.erased = await self._in(
-            "inpaint", lambda: stages.inpaint(erased, crops, self.models.inpainter))
-        work.crops = []
-        await self._join(work)
-
-    async def _join(self, work: _Work) -> None:
-        """Called when either half finishes; the second one moves the image on."""
-        if work.translations is None or work.erased is None or work.crops:
-            return
-        self._queues["render"].put(work)
-
-    async def _render(self, work: _Work) -> None:
-        assert work.image is not None and work.layout is not None
-        assert work.erased is not None and work.translations is not None
-        settings = work.task.settings
-        original, erased, layout = work.image, work.erased, work.layout
-        translations = work.translations
-        started = time.perf_counter()
-        if settings.translator.name == "none" or not layout.blocks:
-            final, blocks = erased, stages.unrendered(layout)
-        else:
-            final, blocks = await self._in("render", lambda: stages.render(
-                original, erased, layout, translations, settings.target, self.models.font))
-        # Timed here, not by the stage loop: the result (with its timings) leaves right now.
-        work.timings["render"] = time.perf_counter() - started
-        self._finish(work, final, blocks)
-
-    # -- plumbing --------------------------------------------------------------------------
-
-    async def _run_stage(self, name: str, body: Callable[[_Work], Awaitable[None]]) -> None:
+    async def _run_stage(self, name: str) -> None:
+        stage = graph.BY_NAME[name]
         queue = self._queues[name]
         while True:
+            if name == graph.FIRST:
+                await self._wait_for_room()
             work = await queue.get()
             if work.finished:
                 continue
@@ -233,7 +172,7 @@ class EmbeddedPipeline:
             self._emit(work, "progress", stage=name)
             started = time.perf_counter()
             try:
-                await body(work)
+                await self._step(stage, work)
             except ItpError as exc:
                 self._fail(work, exc)
             except Exception as exc:
@@ -242,15 +181,56 @@ class EmbeddedPipeline:
                 log.exception("stage %s failed on image %s", name, work.task.image_id)
                 self._fail(work, InternalError(f"{name} failed: {type(exc).__name__}: {exc}"))
             finally:
-                spent = time.perf_counter() - started
-                self.busy[name] = self.busy.get(name, 0.0) + spent
-                work.timings.setdefault(name, spent)
+                self.busy[name] = self.busy.get(name, 0.0) + time.perf_counter() - started
 
-    def _finish(self, work: _Work, image: Image, blocks: list[RenderedBlock]) -> None:
-        assert work.layout is not None
-        result = PageResult(image=image, width=work.layout.width, height=work.layout.height,
-                            source=work.layout.source_lang, target=work.task.settings.target,
-                            blocks=blocks, timings=dict(work.timings))
+    async def _step(self, stage: graph.Stage, work: _Work) -> None:
+        env = self._env(work)
+        inputs = {k: work.values[k] for k in stage.consumes}
+        if stage.name in stages.ASYNC_BODIES:
+            produced, spent = await stages.ASYNC_BODIES[stage.name](env, inputs)
+        else:
+            body = stages.BODIES[stage.name]
+            loop = asyncio.get_running_loop()
+            produced, spent = await loop.run_in_executor(self._pools[stage.name],
+                                                         lambda: body(env, inputs))
+        if work.finished:
+            return
+        for key, seconds in spent.items():
+            work.timings[key] = work.timings.get(key, 0.0) + seconds
+        work.values.update(produced)
+        if "image" in produced:
+            image: Image = produced["image"]
+            work.pixels = image.shape[0] * image.shape[1]
+            self._pixels += work.pixels
+            work.values.pop("input", None)
+        if graph.FINAL_VALUE in produced:
+            self._finish(work, produced[graph.FINAL_VALUE])
+            return
+        for nxt in graph.successors(stage.name, produced, work.values):
+            if nxt.stage in work.entered or not graph.ready(nxt.stage, work.values):
+                continue  # the join's first half: the second one enters it
+            work.entered.add(nxt.stage)
+            self._queues[nxt.stage].put(work)
+
+    async def _wait_for_room(self) -> None:
+        async with self._room:
+            await self._room.wait_for(lambda: self._pixels < self._pixel_budget)
+
+    def _release_pixels(self, work: _Work) -> None:
+        if not work.pixels:
+            return
+        self._pixels -= work.pixels
+        work.pixels = 0
+        work.values.clear()
+
+        async def notify() -> None:
+            async with self._room:
+                self._room.notify_all()
+        asyncio.get_running_loop().create_task(notify())
+
+    # -- endings ---------------------------------------------------------------------------
+
+    def _finish(self, work: _Work, result: PageResult) -> None:
         work.finished = True
         self._forget(work)
         self._emit(work, "done", result=result)
@@ -267,6 +247,8 @@ class EmbeddedPipeline:
     def _forget(self, work: _Work) -> None:
         self._work.pop(work.task.image_id, None)
         self._boost.pop(work.task.image_id, None)
+        self._release_pixels(work)
+        work.values.clear()
         for queue in self._queues.values():
             queue.remove_if(lambda w: w is work)
         job = work.task.job_id

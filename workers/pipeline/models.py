@@ -1,94 +1,135 @@
-"""The models a pipeline holds: loaded once, warmed at start, shared by every image."""
+"""The models a process holds: loaded once, warmed at start, shared by every image.
+
+Only what the process's stages need is loaded (a Redis `ocr` worker never imports torch, an
+`inpaint` worker never loads the OCR models). OCR readers are a pool: one per engine, each
+lent to one page at a time.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Collection
-from pathlib import Path
+import queue
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 
-import cv2
-
-from workers.config import Settings, TranslatorSettings
+from workers.config import JobSettings, MachineSettings, TranslatorSettings
 from workers.inpaint.base import Inpainter
-from workers.ocr.engine import OcrEngine
+from workers.ocr.reader import PageReader
+from workers.pipeline.graph import NAMES
+from workers.process.base import PageAnalyser
 from workers.translators.base import Translator
 
-ALL_STAGES = frozenset({"ocr", "process", "translate", "preprocess", "inpaint", "render"})
+ALL_STAGES = frozenset(NAMES)
 
 
-def ocr_engine_count(settings: Settings) -> int:
+def ocr_engine_count(machine: MachineSettings) -> int:
     """OCR engines working side by side. On CPU one per core, each single-threaded: two
     pages read at once beat one page read with two threads (ONNX Runtime scales poorly over
     threads on these small models). On a GPU one engine keeps the card busy."""
-    if settings.ocr_engines > 0:
-        return settings.ocr_engines
-    if settings.device.startswith("cuda"):
+    if machine.ocr_engines > 0:
+        return machine.ocr_engines
+    if machine.device.startswith("cuda"):
         return 1
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def thread_budget(settings: Settings) -> int:
+def thread_budget(machine: MachineSettings) -> int:
     """Threads per model stage. OCR, inpainting and rendering run at the same time, so each
     gets half the cores (at least one): more would oversubscribe and slow all three."""
-    if settings.threads > 0:
-        return settings.threads
+    if machine.threads > 0:
+        return machine.threads
     return max(1, (os.cpu_count() or 2) // 2)
 
 
+def inpainter_identity(inpainter: Inpainter) -> str:
+    """The inpainter's name and, where it has one, the identity of its weights."""
+    return str(getattr(inpainter, "identity", inpainter.name))
+
+
 class Models:
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self._ocr: list[OcrEngine] = []
+    def __init__(self, machine: MachineSettings) -> None:
+        self.machine = machine
+        self.readers: list[PageReader] = []
+        self._idle: queue.Queue[PageReader] = queue.Queue()
+        self._analyser: PageAnalyser | None = None
         self._inpainter: Inpainter | None = None
         self._translators: dict[TranslatorSettings, Translator] = {}
-        self.font: Path | None = settings.font
 
     def load(self, stages: Collection[str] = ALL_STAGES) -> None:
-        """Blocking: call from a worker thread. Loads and warms what `stages` need (a Redis
-        worker runs a few stages: an `ocr` worker never imports torch)."""
-        threads = thread_budget(self.settings)
+        """Blocking: call from a worker thread. Loads and warms what `stages` need."""
+        import cv2
+
+        threads = thread_budget(self.machine)
         cv2.setNumThreads(threads)
-        if "ocr" in stages:
-            cuda = self.settings.device.startswith("cuda")
-            for _ in range(ocr_engine_count(self.settings)):
-                engine = OcrEngine(threads=1 if not cuda else threads, use_cuda=cuda)
-                engine.warm_up()
-                self._ocr.append(engine)
-        if "inpaint" in stages:
-            from workers.inpaint.select import load_inpainter
+        if "ocr" in stages and not self.readers:
+            from workers.ocr.registry import load_reader
 
-            self._inpainter = load_inpainter(self.settings.with_(threads=threads))
-        if "render" in stages and self.settings.translator.name not in ("", "none"):
-            from workers.render.fonts import find_font
+            cuda = self.machine.device.startswith("cuda")
+            for _ in range(ocr_engine_count(self.machine)):
+                reader = load_reader(self.machine, threads if cuda else 1)
+                reader.warm_up()
+                self.readers.append(reader)
+                self._idle.put(reader)
+        if "process" in stages and self._analyser is None:
+            from workers.process.registry import load_analyser
 
-            # Fails here, before any work, when no font covers the target script.
-            find_font(self.settings.target, override=self.settings.font)
+            self._analyser = load_analyser(self.machine)
+        if "inpaint" in stages and self._inpainter is None:
+            from workers.inpaint.registry import load_inpainter
+
+            self._inpainter = load_inpainter(self.machine.with_(threads=threads))
+
+    def check_font(self, job: JobSettings) -> None:
+        """Fails (`font_missing`) before any work when no font covers the target script."""
+        from workers.render.fonts import find_font
+
+        if job.translator.name not in ("", "none"):
+            find_font(job.target, override=self.machine.font)
+
+    @contextmanager
+    def reader(self) -> Iterator[PageReader]:
+        """A reader no other page is using, for the time of one page (blocks until one is
+        free: the OCR stage runs as many pages at once as there are readers)."""
+        assert self.readers, "Models.load() not called for ocr"
+        found = self._idle.get()
+        try:
+            yield found
+        finally:
+            self._idle.put(found)
 
     @property
-    def ocr(self) -> OcrEngine:
-        assert self._ocr, "Models.load() not called"
-        return self._ocr[0]
-
-    @property
-    def ocr_engines(self) -> list[OcrEngine]:
-        assert self._ocr, "Models.load() not called"
-        return list(self._ocr)
+    def analyser(self) -> PageAnalyser:
+        assert self._analyser is not None, "Models.load() not called for process"
+        return self._analyser
 
     @property
     def inpainter(self) -> Inpainter:
-        assert self._inpainter is not None, "Models.load() not called"
+        assert self._inpainter is not None, "Models.load() not called for inpaint"
         return self._inpainter
 
-    def translator(self, settings: Settings) -> Translator:
-        key = settings.translator
+    def translator(self, job: JobSettings) -> Translator:
+        """The job's translator (with this machine's credentials only when the job names
+        this machine's service)."""
+        key = self.machine.translator_for(job)
         found = self._translators.get(key)
         if found is None:
             from workers.translators.registry import create_translator
 
-            cache = settings.cache_dir / "translations" if settings.cache_dir else None
+            cache = self.machine.cache_dir / "translations" if self.machine.cache_dir else None
             found = create_translator(key, cache_dir=cache)
             self._translators[key] = found
         return found
+
+    def used(self) -> dict[str, str]:
+        """The loaded models by role, as results report them (`PageResult.used`)."""
+        out = {"font": str(self.machine.font or "auto")}
+        if self.readers:
+            out["ocr"] = self.readers[0].name
+        if self._analyser is not None:
+            out["analyser"] = self._analyser.name
+        if self._inpainter is not None:
+            out["inpainter"] = inpainter_identity(self._inpainter)
+        return out
 
     async def aclose(self) -> None:
         for translator in self._translators.values():

@@ -1,35 +1,91 @@
-"""The stages as plain functions over typed values: what both transports run.
+"""The stage bodies: what each stage of `workers.pipeline.graph` does to an image's values.
 
-No I/O and no queues here; the embedded pipeline and the Redis workers call these.
+Plain functions over typed values (no queues, no transport): each takes the `Env` (models,
+the job's settings, where the page sits in its job) and the values it consumes, and returns
+the values it produces with the seconds it spent. Both runners call these.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import replace
-from pathlib import Path
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
 
-from workers.config import Limits
+from workers.config import JobSettings, MachineSettings
 from workers.imageio import decode_image
 from workers.inpaint.base import Inpainter
-from workers.inpaint.crops import plan_crops
-from workers.inpaint.erase import apply_fills, inpaint_crops
-from workers.ocr.engine import OcrEngine
-from workers.process import analyse
-from workers.translators.base import TranslationRequest
-from workers.types import Crop, Image, PageLayout, RenderedBlock, TextLine
+from workers.ocr.reader import PageReader
+from workers.process.base import PageAnalyser
+from workers.translators.base import TranslationRequest, Translator
+from workers.types import Crop, Erased, Image, PageLayout, PageResult, PageText, RenderedBlock
+
+Values = Mapping[str, Any]
+Produced = tuple[dict[str, Any], dict[str, float]]
 
 
-def decode(data: bytes, limits: Limits) -> Image:
-    return decode_image(data, limits)
+class StageModels(Protocol):
+    """The models a stage body uses; loaded once per process (`workers.pipeline.models`)."""
+
+    machine: MachineSettings
+
+    def reader(self) -> AbstractContextManager[PageReader]: ...
+
+    @property
+    def analyser(self) -> PageAnalyser: ...
+
+    @property
+    def inpainter(self) -> Inpainter: ...
+
+    def translator(self, job: JobSettings) -> Translator: ...
 
 
-def ocr(engine: OcrEngine, image: Image) -> list[TextLine]:
-    return engine.read(image)
+@dataclass(frozen=True, slots=True)
+class Env:
+    models: StageModels
+    job: JobSettings
+    job_id: str = ""
+    page_index: int = 0
+    # Seconds per stage so far: the finished page reports them.
+    timings: Mapping[str, float] = field(default_factory=dict)
 
 
-def process(image: Image, lines: Sequence[TextLine], source: str) -> PageLayout:
-    return analyse(image, lines, source)
+class _Clock:
+    def __init__(self) -> None:
+        self.spent: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.spent[name] = self.spent.get(name, 0.0) + now - self._last
+        self._last = now
+
+
+def ocr(env: Env, v: Values) -> Produced:
+    clock = _Clock()
+    image = decode_image(v["input"], env.models.machine.limits)
+    clock.lap("decode")
+    with env.models.reader() as reader:
+        text = replace(reader.read(image, env.job.source), reader=reader.name)
+    clock.lap("ocr")
+    return {"image": image, "text": text}, clock.spent
+
+
+def process(env: Env, v: Values) -> Produced:
+    clock = _Clock()
+    image: Image = v["image"]
+    text: PageText = v["text"]
+    analyser = env.models.analyser
+    layout = analyser.analyse(image, text, env.job.source)
+    layout.analyser = analyser.name
+    clock.lap("process")
+    out: dict[str, Any] = {"layout": layout}
+    if not layout.blocks:
+        # Nothing to translate or erase: both halves of the join are ready now.
+        out["translations"] = []
+        out["erased"] = Erased(image)
+    return out, clock.spent
 
 
 def translation_request(layout: PageLayout, target: str, job_id: str,
@@ -40,53 +96,104 @@ def translation_request(layout: PageLayout, target: str, job_id: str,
                               page_index=page_index)
 
 
-def preprocess(image: Image, layout: PageLayout) -> tuple[Image, list[Crop]]:
+def erase_only(job: JobSettings) -> bool:
+    return job.translator.name == "none"
+
+
+async def translate(env: Env, v: Values) -> Produced:
+    clock = _Clock()
+    layout: PageLayout = v["layout"]
+    if erase_only(env.job):
+        texts: Sequence[str] = [""] * len(layout.blocks)
+    else:
+        translator = env.models.translator(env.job)
+        texts = await translator.translate(translation_request(
+            layout, env.job.target, env.job_id, env.page_index))
+    clock.lap("translate")
+    return {"translations": list(texts)}, clock.spent
+
+
+def preprocess(env: Env, v: Values) -> Produced:
     """Flat blocks filled now (cheap, exact); crops cut for the textured ones."""
-    return apply_fills(image, layout), plan_crops(image, layout)
+    from workers.inpaint.crops import plan_crops
+    from workers.inpaint.erase import apply_fills
+
+    clock = _Clock()
+    image: Image = v["image"]
+    layout: PageLayout = v["layout"]
+    filled = apply_fills(image, layout)
+    crops = plan_crops(image, layout)
+    clock.lap("preprocess")
+    out: dict[str, Any] = {"filled": filled, "crops": crops}
+    if not crops:
+        out["erased"] = Erased(filled)
+    return out, clock.spent
 
 
-def inpaint(filled: Image, crops: Sequence[Crop], inpainter: Inpainter) -> Image:
-    inpaint_crops(filled, crops, inpainter)
-    return filled
+def inpaint_pages(envs: Sequence[Env], values: Sequence[Values]) -> list[Produced]:
+    """Several pages in one model call: the inpainter batches equal crop shapes across
+    pages. The time is shared out evenly."""
+    from workers.inpaint.base import InpaintItem
+    from workers.inpaint.crops import paste, to_model_size
+    from workers.pipeline.models import inpainter_identity
+
+    if not envs:
+        return []
+    started = time.perf_counter()
+    inpainter = envs[0].models.inpainter
+    pages: list[tuple[Image, Sequence[Crop]]] = [(v["filled"].copy(), v["crops"])
+                                                  for v in values]
+    owners = [(page, crop) for page, crops in pages for crop in crops]
+    items = [InpaintItem(*to_model_size(crop)) for _, crop in owners]
+    for (page, crop), filled in zip(owners, inpainter.inpaint(items), strict=True):
+        paste(page, crop, filled)
+    share = (time.perf_counter() - started) / len(pages)
+    by = inpainter_identity(inpainter)
+    return [({"erased": Erased(page, by)}, {"inpaint": share}) for page, _ in pages]
 
 
-def render(original: Image, erased: Image, layout: PageLayout, translations: Sequence[str],
-           target: str, font: Path | None) -> tuple[Image, list[RenderedBlock]]:
-    """Letter the translations in. A block whose "translation" is its source text (a page
-    already in the target language, a name, a sound effect kept as is) gets its original
-    pixels back instead: the artist's lettering beats ours."""
-    from workers.render.render import render_page
-
-    keep = [_same_text(b.source_text, t) for b, t in zip(layout.blocks, translations,
-                                                          strict=True)]
-    if any(keep):
-        erased = restore_blocks(original, erased, layout, keep)
-    to_draw = ["" if k else t for k, t in zip(keep, translations, strict=True)]
-    image, blocks = render_page(original, erased, layout, to_draw, target, font)
-    return image, [replace(b, translation=b.source_text) if k else b
-                   for b, k in zip(blocks, keep, strict=True)]
+def inpaint(env: Env, v: Values) -> Produced:
+    return inpaint_pages([env], [v])[0]
 
 
-def _same_text(source: str, translation: str) -> bool:
-    def norm(text: str) -> str:
-        return "".join(ch for ch in text.casefold() if ch.isalnum())
-    return bool(norm(source)) and norm(source) == norm(translation)
+def render(env: Env, v: Values) -> Produced:
+    from workers.pipeline.lettering import letter
 
-
-def restore_blocks(original: Image, erased: Image, layout: PageLayout,
-                   keep: Sequence[bool]) -> Image:
-    out = erased.copy()
-    height, width = layout.mask.shape
-    for block, restore in zip(layout.blocks, keep, strict=True):
-        if not restore:
-            continue
-        x0, y0, x1, y1 = block.region(width, height)
-        sel = layout.mask[y0:y1, x0:x1] > 0
-        out[y0:y1, x0:x1][sel] = original[y0:y1, x0:x1][sel]
-    return out
+    clock = _Clock()
+    original: Image = v["image"]
+    layout: PageLayout = v["layout"]
+    translations: list[str] = v["translations"]
+    erased: Erased = v["erased"]
+    if erase_only(env.job) or not layout.blocks:
+        final, blocks = erased.image, unrendered(layout)
+    else:
+        final, blocks = letter(original, erased.image, layout, translations, env.job.target,
+                               env.models.machine.font)
+    clock.lap("render")
+    text: PageText = v.get("text", PageText([]))
+    used = {"ocr": text.reader, "analyser": layout.analyser, "inpainter": erased.by,
+            "font": str(env.models.machine.font or "auto")}
+    result = PageResult(final, layout.width, layout.height, layout.source_lang,
+                        env.job.target, blocks, {**env.timings, **clock.spent},
+                        {k: u for k, u in used.items() if u})
+    return {"result": result}, clock.spent
 
 
 def unrendered(layout: PageLayout) -> list[RenderedBlock]:
     """The sidecar's blocks when nothing is lettered (translator `none`)."""
-    return [RenderedBlock(b.index, b.bbox, b.direction, b.source_text, "", 0, (0, 0, 0), b.erase)
+    return [RenderedBlock(b.index, b.bbox, b.direction, b.source_text, "", 0, (0, 0, 0),
+                          b.erase, kind=b.kind,
+                          bubble=b.bubble.polygon if b.bubble is not None else None)
             for b in layout.blocks]
+
+
+Body = Callable[[Env, Values], Produced]
+AsyncBody = Callable[[Env, Values], Awaitable[Produced]]
+BatchBody = Callable[[Sequence[Env], Sequence[Values]], list[Produced]]
+
+# The body of every stage in the graph, by name (checked against the graph in the tests).
+BODIES: dict[str, Body] = {"ocr": ocr, "process": process, "preprocess": preprocess,
+                           "inpaint": inpaint, "render": render}
+ASYNC_BODIES: dict[str, AsyncBody] = {"translate": translate}
+BATCH_BODIES: dict[str, BatchBody] = {"inpaint": inpaint_pages}
+

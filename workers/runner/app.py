@@ -14,11 +14,11 @@ import socket
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 
-from workers.config import Settings
+from workers.config import MachineSettings
+from workers.pipeline.models import Models
 from workers.runner.context import StageContext
 from workers.runner.handlers import HANDLERS
 from workers.runner.loop import StageWorker
-from workers.runner.models import StageModels
 from workers.runner.spec import SPECS, WorkerOptions
 from workers.transport.base import Transport
 from workers.transport.blobs import BlobStore
@@ -33,19 +33,19 @@ def consumer_name(options: WorkerOptions) -> str:
     return options.name or f"{socket.gethostname()}-{os.getpid()}"
 
 
-async def serve_stages(stages: Sequence[str], settings: Settings, transport: Transport,
+async def serve_stages(stages: Sequence[str], machine: MachineSettings, transport: Transport,
                        blobs: BlobStore, options: WorkerOptions, stop: asyncio.Event,
-                       *, models: StageModels | None = None,
+                       *, models: Models | None = None,
                        ready: asyncio.Event | None = None) -> list[StageWorker]:
     """Run the stages until `stop` is set; returns the stage workers (for their counters)."""
     await transport.setup()
-    models = models or StageModels(settings, stages)
-    await asyncio.to_thread(models.load)
+    models = models or Models(machine)
+    await asyncio.to_thread(models.load, stages)
     # One OCR page in flight per engine, unless told otherwise.
     own = {s: options if s != "ocr" or options.concurrency else
-           replace(options, concurrency=models.ocr_engines) for s in stages}
+           replace(options, concurrency=len(models.readers)) for s in stages}
     threads = sum(own[s].concurrency_of(SPECS[s]) for s in stages)
-    ctx = StageContext(transport, blobs, models, settings, threads, options.transport_retry_s)
+    ctx = StageContext(transport, blobs, models, machine, threads, options.transport_retry_s)
     name = consumer_name(options)
     workers = [StageWorker(SPECS[s], HANDLERS[s], ctx, own[s], name) for s in stages]
     log.info("worker %s serving %s", name, ", ".join(stages))
@@ -59,7 +59,7 @@ async def serve_stages(stages: Sequence[str], settings: Settings, transport: Tra
     return workers
 
 
-async def run_redis_worker(stages: Sequence[str], settings: Settings, redis_url: str,
+async def run_redis_worker(stages: Sequence[str], machine: MachineSettings, redis_url: str,
                            options: WorkerOptions, stop: asyncio.Event, *,
                            namespace: str = "itp", blob_mode: BlobMode = "auto",
                            ready: asyncio.Event | None = None) -> None:
@@ -72,7 +72,7 @@ async def run_redis_worker(stages: Sequence[str], settings: Settings, redis_url:
     await _retry_start(blobs.start, transport)
     upkeep = asyncio.create_task(blobs.maintain())
     try:
-        await serve_stages(stages, settings, transport, blobs, options, stop, ready=ready)
+        await serve_stages(stages, machine, transport, blobs, options, stop, ready=ready)
     finally:
         upkeep.cancel()
         with contextlib.suppress(*transport.transient):

@@ -20,7 +20,7 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from workers.config import Settings
+from workers.config import MachineSettings, Settings
 from workers.pipeline.api import ImageTask, PipelineEvent
 from workers.transport.base import STAGE_NAMES
 
@@ -31,11 +31,15 @@ READY_TIMEOUT_S = 180.0
 RUN_TIMEOUT_S = 3600.0
 
 
-def worker_args(stage: str, settings: Settings, redis_url: str, namespace: str) -> list[str]:
-    """The `itp worker` command line carrying this machine's side of `settings`."""
+def worker_args(stage: str, settings: MachineSettings, redis_url: str,
+                namespace: str) -> list[str]:
+    """The `itp worker` command line carrying this machine's settings."""
     args = [sys.executable, "-m", "backend.cli", "worker", stage, "--redis", redis_url,
             "--namespace", namespace, "--inpainter", settings.inpainter, "--device",
-            settings.device, "--precision", settings.precision]
+            settings.device, "--precision", settings.precision, "--analyser",
+            settings.analyser, "--korean-ocr", settings.korean]
+    if not settings.download:
+        args.append("--offline")
     if settings.threads > 0:
         args += ["--threads", str(settings.threads)]
     if settings.ocr_engines > 0:
@@ -95,14 +99,14 @@ async def run_redis_bench(images: list[tuple[str, bytes]], settings: Settings,
         for stage in STAGE_NAMES:
             with (logs / f"{stage}.log").open("wb") as out:
                 procs[stage] = subprocess.Popen(
-                    worker_args(stage, settings, redis_url, namespace), stdout=out,
+                    worker_args(stage, settings.machine, redis_url, namespace), stdout=out,
                     stderr=subprocess.STDOUT)
         await pipeline.start()
         await _wait_ready(procs, logs)
         startup = time.perf_counter() - t0
         start = time.perf_counter()
         for i, (name, data) in enumerate(images):
-            pipeline.submit(ImageTask(f"img{i}", "bench", data, settings, i, name))
+            pipeline.submit(ImageTask(f"img{i}", "bench", data, settings.job, i, name))
         done_at: list[float] = []
         errors: list[str] = []
         while len(done_at) + len(errors) < len(images):

@@ -12,13 +12,13 @@ import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TypeVar
 
-from workers.config import Settings
+from workers.config import JobSettings, MachineSettings
 from workers.pipeline import serialize
-from workers.runner.models import StageModels
+from workers.pipeline.models import Models
 from workers.transport.base import (
     Delivery,
     Event,
@@ -41,7 +41,7 @@ T = TypeVar("T")
 class Work:
     delivery: Delivery
     info: ImageInfo
-    settings: Settings
+    job: JobSettings
 
     @property
     def image_id(self) -> str:
@@ -68,37 +68,25 @@ def input_hash(message: Message) -> str:
 
 
 @lru_cache(maxsize=64)
-def _parse_settings(text: str) -> Settings:
+def job_settings(text: str) -> JobSettings:
+    """The job's settings from its ledger record. Only the job's half travels: everything
+    of the machine's (device, models, threads, credentials) is this worker's own, and a
+    translator key is lent only to the service this worker is configured for."""
     return serialize.load_settings(text)
 
 
 class StageContext:
-    def __init__(self, transport: Transport, blobs: BlobStore, models: StageModels,
-                 settings: Settings, threads: int, retry_s: float) -> None:
+    def __init__(self, transport: Transport, blobs: BlobStore, models: Models,
+                 machine: MachineSettings, threads: int, retry_s: float) -> None:
         self.transport = transport
         self.blobs = blobs
         self.models = models
-        self.settings = settings
+        self.machine = machine
         self.retry_s = retry_s
         self._pool = ThreadPoolExecutor(max(1, threads), thread_name_prefix="itp-stage")
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
-
-    def image_settings(self, info: ImageInfo) -> Settings:
-        """The job's settings, with what belongs to this machine taken from the worker's
-        own: device, threads, model files, font, caches, and translator credentials."""
-        job = _parse_settings(info.settings)
-        mine = self.settings
-        translator = job.translator
-        if translator.name == mine.translator.name and not translator.api_key:
-            extra = dict(translator.extra) | dict(mine.translator.extra)
-            translator = replace(translator, api_key=mine.translator.api_key,
-                                 extra=tuple(extra.items()))
-        return replace(job, translator=translator, device=mine.device, threads=mine.threads,
-                       inpainter=mine.inpainter, lama_weights=mine.lama_weights,
-                       lama_random_weights=mine.lama_random_weights, font=mine.font,
-                       cache_dir=mine.cache_dir, precision=mine.precision)
 
     # -- running -----------------------------------------------------------------------------
 

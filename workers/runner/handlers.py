@@ -1,148 +1,99 @@
-"""The stage bodies of the distributed transport: load the inputs, run the stage function from
-`workers.pipeline.stages`, store the outputs, commit.
+"""The stage handlers of the distributed transport, derived from the stage graph: load the
+values a stage consumes, run its body from `workers.pipeline.stages`, store what it
+produces, and commit the image's next step (`graph.successors`) with the acknowledgement.
 
-Each body takes a batch of work (one message, except for inpainting, which batches the crops
-of several pages into one model call) and commits every item or raises; the runtime turns
-what it raises into a failed image, a retry or a dead letter.
+Every message carries the references of all values its image holds so far, so any stage
+finds its inputs whatever path the image took. A handler takes a batch (one message, except
+for stages with a batch body: inpainting runs the crops of several pages in one model call)
+and commits every item or raises; the runtime turns what it raises into a failed image, a
+retry or a dead letter.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
+from typing import Any
 
-from workers.inpaint.base import Inpainter, InpaintItem
-from workers.inpaint.crops import paste, to_model_size
-from workers.pipeline import serialize, stages
+from workers.pipeline import codec, graph, stages
 from workers.runner.context import StageContext, Work
 from workers.transport.base import Event
-from workers.types import Crop, Image, PageLayout, PageResult, SizeClass
 
 Handler = Callable[[StageContext, Sequence[Work]], Awaitable[None]]
-# Pages with a longer side go to the `long` preprocess queue: a webtoon strip, not a page.
-LONG_PAGE_SIDE = 2048
 
 
-def page_class(layout: PageLayout) -> SizeClass:
-    return "long" if max(layout.width, layout.height) > LONG_PAGE_SIDE else "short"
+async def _inputs(ctx: StageContext, work: Work, stage: graph.Stage) -> dict[str, Any]:
+    return {name: await ctx.load(work, name, _decoder(name)) for name in stage.consumes}
 
 
-async def ocr(ctx: StageContext, work: Work) -> None:
-    data = await ctx.call(lambda: ctx.blobs.get(work.ref("input")))
-    limits = work.settings.limits
-    started = time.perf_counter()
-    image = await ctx.run(lambda: stages.decode(data, limits))
-    decoded = time.perf_counter()
-    async with ctx.models.ocr() as engine:
-        lines = await ctx.run(lambda: stages.ocr(engine, image))
-    read = time.perf_counter()
-    image_ref = await ctx.store(work, "image", lambda: serialize.dump_image(image))
-    lines_ref = await ctx.store(work, "lines", lambda: serialize.dump_lines(lines))
-    await ctx.advance(work, [("process", (("image", image_ref), ("lines", lines_ref)))],
-                      (("decode", decoded - started), ("ocr", read - decoded)))
+def _decoder(name: str) -> Callable[[bytes], Any]:
+    tp = graph.value_type(name)
+    if tp is bytes:
+        # The encoded input file as the server stored it: bytes are their own blob.
+        return bytes
+    return lambda data: codec.decode(data, tp)
 
 
-async def process(ctx: StageContext, work: Work) -> None:
-    image = await ctx.load(work, "image", serialize.load_image)
-    lines = await ctx.load(work, "lines", serialize.load_lines)
-    source = work.settings.source
-    started = time.perf_counter()
-    layout = await ctx.run(lambda: stages.process(image, lines, source))
-    timings = (("process", time.perf_counter() - started),)
-    layout_ref = await ctx.store(work, "layout", lambda: serialize.dump_layout(layout))
-    base = (("image", work.ref("image")), ("layout", layout_ref))
-    if not layout.blocks:
-        # Nothing to translate or erase: both halves of the join are ready now.
-        none = await ctx.store(work, "translations", lambda: serialize.dump_texts([]))
-        await ctx.join(work, (("translations", none), ("erased", work.ref("image"))), base,
-                       timings)
+def _encoded(value: Any, tp: object) -> bytes:
+    return bytes(value) if tp is bytes else codec.encode(value, tp)
+
+
+def env_of(ctx: StageContext, work: Work) -> stages.Env:
+    return stages.Env(ctx.models, work.job, work.job_id, work.info.page_index,
+                      dict(work.info.timings))
+
+
+async def commit(ctx: StageContext, work: Work, stage: graph.Stage,
+                 produced: dict[str, Any], spent: dict[str, float]) -> None:
+    """Store what the stage produced and move the image on, atomically with the ack."""
+    refs = dict(work.delivery.message.refs)
+    refs.pop("input", None)
+    for name, value in produced.items():
+        tp = graph.value_type(name)
+        refs[name] = await ctx.store(work, name, partial(_encoded, value, tp))
+    timings = tuple(spent.items())
+    if graph.FINAL_VALUE in produced:
+        done = Event("done", work.image_id, work.job_id, stage=stage.name,
+                     result=refs[graph.FINAL_VALUE])
+        await ctx.finish(work, done, timings)
         return
-    await ctx.advance(work, [("translate", base), (f"preprocess:{page_class(layout)}", base)],
-                      timings)
-
-
-async def translate(ctx: StageContext, work: Work) -> None:
-    layout = await ctx.load(work, "layout", serialize.load_layout)
-    settings = work.settings
-    translator = ctx.models.translator(settings)
-    request = stages.translation_request(layout, settings.target, work.job_id,
-                                         work.info.page_index)
-    started = time.perf_counter()
-    texts = await translator.translate(request)
-    timings = (("translate", time.perf_counter() - started),)
-    ref = await ctx.store(work, "translations", lambda: serialize.dump_texts(texts))
-    await ctx.join(work, (("translations", ref),), work.refs("image", "layout"), timings)
-
-
-async def preprocess(ctx: StageContext, work: Work) -> None:
-    image = await ctx.load(work, "image", serialize.load_image)
-    layout = await ctx.load(work, "layout", serialize.load_layout)
-    started = time.perf_counter()
-    filled, crops = await ctx.run(lambda: stages.preprocess(image, layout))
-    timings = (("preprocess", time.perf_counter() - started),)
-    filled_ref = await ctx.store(work, "filled", lambda: serialize.dump_image(filled))
-    base = work.refs("image", "layout")
-    if not crops:
-        await ctx.join(work, (("erased", filled_ref),), base, timings)
+    nexts = graph.successors(stage.name, produced, refs)
+    joins = [n for n in nexts if n.halves]
+    if joins:
+        # The graph never sends an image into the join and elsewhere in one step.
+        assert len(nexts) == 1, f"{stage.name} enters the join and {nexts}"
+        halves = tuple((h, refs[h]) for h in joins[0].halves)
+        base = tuple((k, v) for k, v in sorted(refs.items()) if k not in graph.JOIN_HALVES)
+        await ctx.join(work, halves, base, timings)
         return
-    crops_ref = await ctx.store(work, "crops", lambda: serialize.dump_crops(crops))
-    size = "long" if any(c.size_class == "long" for c in crops) else "short"
-    await ctx.advance(work, [(f"inpaint:{size}",
-                              (*base, ("filled", filled_ref), ("crops", crops_ref)))], timings)
+    pairs = tuple(sorted(refs.items()))
+    await ctx.advance(work, [(n.queue, pairs) for n in nexts], timings)
 
 
-def inpaint_pages(pages: Sequence[tuple[Image, Sequence[Crop]]], inpainter: Inpainter) -> None:
-    """`stages.inpaint` over several pages with one model call: the inpainter batches equal
-    crop shapes across pages. Fills each page in place."""
-    owners = [(page, crop) for page, crops in pages for crop in crops]
-    items = [InpaintItem(*to_model_size(crop)) for _, crop in owners]
-    for (page, crop), filled in zip(owners, inpainter.inpaint(items), strict=True):
-        paste(page, crop, filled)
+def handler(name: str) -> Handler:
+    stage = graph.BY_NAME[name]
+    batch_body = stages.BATCH_BODIES.get(name)
+    async_body = stages.ASYNC_BODIES.get(name)
+    body = stages.BODIES.get(name)
 
-
-async def inpaint(ctx: StageContext, batch: Sequence[Work]) -> None:
-    pages = [(await ctx.load(w, "filled", serialize.load_image),
-              await ctx.load(w, "crops", serialize.load_crops)) for w in batch]
-    started = time.perf_counter()
-    await ctx.run(lambda: inpaint_pages(pages, ctx.models.inpainter))
-    share = (time.perf_counter() - started) / len(batch)
-    for work, (erased, _) in zip(batch, pages, strict=True):
-        ref = await ctx.store(work, "erased", partial(serialize.dump_image, erased))
-        await ctx.join(work, (("erased", ref),), work.refs("image", "layout"),
-                       (("inpaint", share),))
-
-
-async def render(ctx: StageContext, work: Work) -> None:
-    original = await ctx.load(work, "image", serialize.load_image)
-    layout = await ctx.load(work, "layout", serialize.load_layout)
-    texts = await ctx.load(work, "translations", serialize.load_texts)
-    erased = await ctx.load(work, "erased", serialize.load_image)
-    settings = work.settings
-    started = time.perf_counter()
-    if settings.translator.name == "none" or not layout.blocks:
-        final, blocks = erased, stages.unrendered(layout)
-    else:
-        final, blocks = await ctx.run(lambda: stages.render(
-            original, erased, layout, texts, settings.target, ctx.models.font))
-    timings = dict(work.info.timings)
-    timings["render"] = time.perf_counter() - started
-    result = PageResult(final, layout.width, layout.height, layout.source_lang,
-                        settings.target, blocks, timings)
-    ref = await ctx.store(work, "result", lambda: serialize.dump_result(result))
-    await ctx.finish(work, Event("done", work.image_id, work.job_id, stage="render",
-                                 result=ref), (("render", timings["render"]),))
-
-
-def one_by_one(body: Callable[[StageContext, Work], Awaitable[None]]) -> Handler:
     async def handle(ctx: StageContext, batch: Sequence[Work]) -> None:
+        if batch_body is not None and len(batch) > 1:
+            envs = [env_of(ctx, w) for w in batch]
+            loaded = [await _inputs(ctx, w, stage) for w in batch]
+            results = await ctx.run(partial(batch_body, envs, loaded))
+            for work, (produced, spent) in zip(batch, results, strict=True):
+                await commit(ctx, work, stage, produced, spent)
+            return
         for work in batch:
-            await body(ctx, work)
+            env, inputs = env_of(ctx, work), await _inputs(ctx, work, stage)
+            if async_body is not None:
+                produced, spent = await async_body(env, inputs)
+            else:
+                assert body is not None, f"stage {name} has no body"
+                produced, spent = await ctx.run(partial(body, env, inputs))
+            await commit(ctx, work, stage, produced, spent)
+
     return handle
 
 
-HANDLERS: dict[str, Handler] = {
-    "ocr": one_by_one(ocr), "process": one_by_one(process),
-    "translate": one_by_one(translate), "preprocess": one_by_one(preprocess),
-    "inpaint": inpaint, "render": one_by_one(render),
-}
+HANDLERS: dict[str, Handler] = {name: handler(name) for name in graph.NAMES}

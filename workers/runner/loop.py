@@ -17,7 +17,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 
 from workers.errors import InternalError, ItpError
-from workers.runner.context import StageContext, Work
+from workers.runner.context import StageContext, Work, job_settings
 from workers.runner.handlers import Handler
 from workers.runner.spec import StageSpec, WorkerOptions
 from workers.transport.base import DeadLetter, Delivery, Event
@@ -134,7 +134,7 @@ class StageWorker:
             return None
         await ctx.call(lambda: self.transport.publish(
             Event("progress", image_id, d.message.job_id, stage=self.spec.name)))
-        return Work(d, info, ctx.image_settings(info))
+        return Work(d, info, job_settings(info.settings))
 
     async def _guarded(self, works: Sequence[Work]) -> None:
         started = time.perf_counter()

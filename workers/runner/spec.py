@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workers.transport.base import STAGE_QUEUES
+from workers.pipeline.graph import STAGES
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,13 +23,7 @@ class StageSpec:
 
 
 SPECS: dict[str, StageSpec] = {
-    "ocr": StageSpec("ocr", STAGE_QUEUES["ocr"], 1, 1, 300.0),
-    "process": StageSpec("process", STAGE_QUEUES["process"], 1, 1, 120.0),
-    "translate": StageSpec("translate", STAGE_QUEUES["translate"], 4, 1, 900.0),
-    "preprocess": StageSpec("preprocess", STAGE_QUEUES["preprocess"], 1, 1, 120.0),
-    "inpaint": StageSpec("inpaint", STAGE_QUEUES["inpaint"], 1, 2, 900.0),
-    "render": StageSpec("render", STAGE_QUEUES["render"], 1, 1, 120.0),
-}
+    s.name: StageSpec(s.name, s.queues, s.concurrency, s.batch, s.max_run_s) for s in STAGES}
 
 
 @dataclass(frozen=True, slots=True)

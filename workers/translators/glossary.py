@@ -90,16 +90,20 @@ def parse(text: str, *, origin: str = "glossary") -> Glossary:
     return Glossary(entries=entries, version=version)
 
 
-def load(path: Path | None) -> Glossary:
-    """Read a glossary file; None gives the empty glossary."""
-    if path is None:
-        return EMPTY
+def read(path: Path) -> str:
+    """A glossary file's text (TranslatorNotConfigured naming the file when unreadable)."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise TranslatorNotConfigured(
             f"glossary file not found: {path} (set by --glossary / ITP_GLOSSARY)"
         ) from None
     except (OSError, UnicodeDecodeError) as e:
         raise TranslatorNotConfigured(f"cannot read glossary {path}: {e}") from None
-    return parse(text, origin=str(path))
+
+
+def load(path: Path | None) -> Glossary:
+    """Read a glossary file; None gives the empty glossary."""
+    if path is None:
+        return EMPTY
+    return parse(read(path), origin=str(path))

@@ -119,7 +119,7 @@ def create_translator(settings: TranslatorSettings, cache_dir: Path | None = Non
             f"translator {name} needs the Python package {missing!r}, which is not installed"
         ) from e
     build = cast(Callable[[BackendContext], Translator], module.build)
-    glossary = glossary_file.load(settings.glossary)
+    glossary = glossary_file.parse(settings.glossary) if settings.glossary else glossary_file.EMPTY
     cache = TranslationCache(cache_dir if backend.network else None)
     try:
         return build(BackendContext(settings=settings, cache=cache, glossary=glossary))

@@ -16,21 +16,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-# Stage -> the queues its workers read. Preprocess and inpaint are split by size class so a
-# GPU worker batches like with like and a long strip never shares a batch with small pages.
-STAGE_QUEUES: dict[str, tuple[str, ...]] = {
-    "ocr": ("ocr",),
-    "process": ("process",),
-    "translate": ("translate",),
-    "preprocess": ("preprocess:long", "preprocess:short"),
-    "inpaint": ("inpaint:long", "inpaint:short"),
-    "render": ("render",),
-}
+# The queues and the join come from the stage graph (its one description).
+from workers.pipeline.graph import JOIN_HALVES, JOIN_STAGE, STAGE_QUEUES
+
+__all__ = ["JOIN_HALVES", "JOIN_QUEUE", "STAGE_QUEUES"]
+JOIN_QUEUE = JOIN_STAGE
 STAGE_NAMES: tuple[str, ...] = tuple(STAGE_QUEUES)
 QUEUE_NAMES: tuple[str, ...] = tuple(q for qs in STAGE_QUEUES.values() for q in qs)
-# The join's two halves and the queue the second one enqueues.
-JOIN_HALVES: tuple[str, str] = ("translations", "erased")
-JOIN_QUEUE = "render"
 
 EventKind = Literal["progress", "done", "error"]
 Pairs = tuple[tuple[str, str], ...]

@@ -39,9 +39,10 @@ def test_eval_writes_json_and_sheet_and_compares(
                "--inpainter", "opencv", "--threads", "1", "--compare", str(previous)])
     assert rc == 1  # broken.png failed; the others are still evaluated
     report = json.loads((out / "eval.json").read_text(encoding="utf-8"))
-    assert report["settings"]["translator"]["name"] == "deterministic"
+    assert report["settings"]["job"]["translator"]["name"] == "deterministic"
     assert report["inpainter"] == "opencv"
-    assert "api_key" not in report["settings"]["translator"]
+    assert "api_key" not in report["settings"]["job"]["translator"]
+    assert "api_key" not in report["settings"]["machine"]["credentials"]
     pages = {p["name"]: p for p in report["images"]}
     assert set(pages) == {"one.png", "two.png", "broken.png"}
     assert pages["broken.png"]["error"].startswith("bad_image")
@@ -66,8 +67,8 @@ def test_missing_samples_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 
 
 def test_translator_defaults_to_deterministic_unless_named() -> None:
-    base = Settings(translator=TranslatorSettings(name="openai", url="http://x"))
+    base = Settings.build(translator=TranslatorSettings(name="openai", url="http://x"))
     chosen = eval_settings(argparse.Namespace(translator=None), base)
-    assert chosen.translator == TranslatorSettings(name="deterministic", latency_s=0.0)
+    assert chosen.job.translator == TranslatorSettings(name="deterministic", latency_s=0.0)
     named = eval_settings(argparse.Namespace(translator="openai"), base)
-    assert named.translator.name == "openai"
+    assert named.job.translator.name == "openai"

@@ -6,16 +6,18 @@ import pytest
 from backend.evaluate.removal import letters, removal
 from tests.backend.evaluate.helpers import block, line, rendered
 from tests.drawing import text_page
-from workers.ocr.engine import OcrEngine
-from workers.process import analyse
-from workers.types import Image, TextLine
+from workers.config import MachineSettings
+from workers.ocr.reader import PageReader
+from workers.ocr.registry import load_reader
+from workers.process.classical import ClassicalAnalyser
+from workers.types import Image, PageText, TextLine
 
 FIRST, SECOND = "HELLO THERE FRIEND", "GOOD MORNING"
 
 
 @pytest.fixture(scope="module")
-def engine() -> OcrEngine:
-    return OcrEngine(threads=1)
+def engine() -> PageReader:
+    return load_reader(MachineSettings(), threads=1)
 
 
 def page() -> Image:
@@ -52,20 +54,20 @@ def test_text_read_elsewhere_is_not_in_place() -> None:
     assert removal([block(0, before)], set(), moved).share == 1.0
 
 
-def test_fully_removed_page_scores_one_and_untouched_page_zero(engine: OcrEngine) -> None:
+def test_fully_removed_page_scores_one_and_untouched_page_zero(engine: PageReader) -> None:
     source = page()
-    layout = analyse(source, engine.read(source), "en")
+    layout = ClassicalAnalyser().analyse(source, PageText(engine.read(source).lines), "en")
     assert layout.blocks, "OCR found no text on the drawn page"
     blank = np.full_like(source, 255)
-    assert removal(layout.blocks, set(), engine.read(blank)).share == 1.0
-    assert removal(layout.blocks, set(), engine.read(source)).share == 0.0
+    assert removal(layout.blocks, set(), engine.read(blank).lines).share == 1.0
+    assert removal(layout.blocks, set(), engine.read(source).lines).share == 0.0
 
 
-def test_half_erased_page_scores_the_erased_share(engine: OcrEngine) -> None:
+def test_half_erased_page_scores_the_erased_share(engine: PageReader) -> None:
     source = page()
-    layout = analyse(source, engine.read(source), "en")
+    layout = ClassicalAnalyser().analyse(source, PageText(engine.read(source).lines), "en")
     erased = source.copy()
     erased[150:320] = 255  # the second line gone, the first kept
-    score = removal(layout.blocks, set(), engine.read(erased))
+    score = removal(layout.blocks, set(), engine.read(erased).lines)
     total = len(letters(FIRST)) + len(letters(SECOND))
     assert score.share == pytest.approx(len(letters(SECOND)) / total, abs=0.05)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image, ImageDraw
 
-from workers.config import Settings
+from workers.config import Limits, Settings
 from workers.errors import Cancelled, ItpError
 from workers.imageio import decode_image, encode_image
 from workers.pipeline.api import STAGES, EventCallback, EventKind, ImageTask, PipelineEvent
@@ -70,6 +70,9 @@ class FakePipeline:
             self._emit("error", task, error=Cancelled("the job was cancelled"))
         return len(dropped)
 
+    def models_used(self) -> dict[str, str]:
+        return {"ocr": "fake"}
+
     def backlog(self) -> int:
         return len(self.queue) + (self.running is not None)
 
@@ -100,7 +103,7 @@ class FakePipeline:
             self._emit("progress", task, stage=stage)
             await asyncio.sleep(0)
         try:
-            image = decode_image(task.data, task.settings.limits)
+            image = decode_image(task.data, Limits())
         except ItpError as exc:
             self._emit("error", task, error=exc)
             return

@@ -34,7 +34,7 @@ HANG = 180.0
 
 
 def default_settings(**changes: Any) -> Settings:
-    base = Settings(translator=TranslatorSettings(name="deterministic", latency_s=0.0))
+    base = Settings.build(translator=TranslatorSettings(name="deterministic", latency_s=0.0))
     return base.with_(**changes) if changes else base
 
 

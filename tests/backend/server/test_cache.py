@@ -74,16 +74,18 @@ async def test_a_vanished_file_is_a_miss(tmp_path: Path) -> None:
 
 def test_fingerprint_covers_what_changes_the_output() -> None:
     base = default_settings()
-    same = fingerprint(base.with_(threads=7, ocr_engines=3), "1")
-    assert same == fingerprint(base, "1")
+    used = {"ocr": "ppocr+ppocr", "inpainter": "lama:abc", "font": "auto"}
+    same = fingerprint(base.with_(threads=7, ocr_engines=3).job, used, "1")
+    assert same == fingerprint(base.job, used, "1")
     changed = [
-        base.with_(target="ko"), base.with_(source="ja"), base.with_(inpainter="opencv"),
-        base.with_(font=Path("/f.ttf")), base.with_(lama_weights=Path("/w.ckpt")),
-        base.with_(lama_random_weights=True),
-        base.with_(translator=TranslatorSettings(name="openai", model="m")),
-        base.with_(translator=TranslatorSettings(name="openai", model="n")),
+        (base.with_(target="ko"), used), (base.with_(source="ja"), used),
+        (base.with_(translator=TranslatorSettings(name="openai", model="m")), used),
+        (base.with_(translator=TranslatorSettings(name="openai", model="n")), used),
+        (base, {**used, "inpainter": "opencv"}), (base, {**used, "font": "/f.ttf"}),
+        (base, {**used, "ocr": "ppocr+tesseract-kor"}), (base, {**used, "analyser": "x"}),
     ]
-    prints = {fingerprint(s, "1") for s in changed} | {same, fingerprint(base, "2")}
+    prints = {fingerprint(s.job, u, "1") for s, u in changed}
+    prints |= {same, fingerprint(base.job, used, "2")}
     assert len(prints) == len(changed) + 2
     assert cache_key("a" * 64, same) != cache_key("b" * 64, same)
 

@@ -30,9 +30,9 @@ EMBEDDED = Path(__file__).resolve().parents[3] / "workers" / "pipeline" / "embed
 def pipeline_factory() -> PipelineFactory:
     if not EMBEDDED.exists():
         return fake_factory
-    from workers.pipeline.embedded import EmbeddedPipeline
+    from backend.cmd_serve import embedded_pipeline
 
-    return EmbeddedPipeline
+    return embedded_pipeline
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

@@ -10,7 +10,7 @@ from tests.backend.server.harness import default_settings
 
 
 def _job(store: JobStore, images: int = 2) -> Job:
-    job = store.new_job(default_settings())
+    job = store.new_job(default_settings().job)
     for i in range(images):
         store.add_image(job, f"http://x/{i}.png")
     return job

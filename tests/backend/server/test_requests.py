@@ -125,7 +125,7 @@ async def test_job_settings_follow_the_request(fake_server: ItpServer, origin: O
     job = await submit(fake_server, [origin.url("/img/p2.png")], source="ja", target="ko")
     settings = fake_server.state.store.jobs[job["job_id"]].settings
     assert (settings.source, settings.target) == ("ja", "ko")
-    assert settings.translator == fake_server.state.settings.translator
+    assert settings.translator == fake_server.state.settings.job.translator
     other = await submit(fake_server, [origin.url("/img/p2.png")], translator="none")
     assert fake_server.state.store.jobs[other["job_id"]].settings.translator.name == "none"
 

@@ -44,6 +44,9 @@ class Broken:
     def backlog(self) -> int:
         return 0
 
+    def models_used(self) -> dict[str, str]:
+        return {}
+
 
 def slow_factory(settings: Settings, on_event: EventCallback) -> Pipeline:
     return SlowStart(settings, on_event)

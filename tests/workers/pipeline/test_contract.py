@@ -19,7 +19,7 @@ from workers.pipeline.api import ImageTask, Pipeline, PipelineEvent
 from workers.runner.spec import WorkerOptions
 from workers.transport.base import STAGE_NAMES
 
-SETTINGS = Settings(translator=TranslatorSettings(name="deterministic", latency_s=0.0),
+SETTINGS = Settings.build(translator=TranslatorSettings(name="deterministic", latency_s=0.0),
                     inpainter="opencv", threads=1, ocr_engines=1)
 OPTIONS = WorkerOptions(claim_idle_s=5.0, grace_s=2.0)
 
@@ -50,7 +50,7 @@ async def harness(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
     if kind == "embedded":
         from workers.pipeline.embedded import EmbeddedPipeline
 
-        embedded = EmbeddedPipeline(SETTINGS, events.put_nowait)
+        embedded = EmbeddedPipeline(SETTINGS.machine, events.put_nowait)
         await embedded.start()
         yield Harness(embedded, events)
         await embedded.stop()
@@ -67,7 +67,7 @@ async def harness(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
         transport, blobs = MemoryTransport(), MemoryBlobs()
         pipeline: Pipeline = DistributedPipeline(SETTINGS, events.put_nowait, transport, blobs)
         workers: asyncio.Task[Any] = asyncio.create_task(serve_stages(
-            STAGE_NAMES, SETTINGS, transport, blobs, OPTIONS, stop, ready=ready))
+            STAGE_NAMES, SETTINGS.machine, transport, blobs, OPTIONS, stop, ready=ready))
     else:
         from workers.pipeline.distributed import RedisPipeline
         from workers.runner.app import run_redis_worker
@@ -75,7 +75,7 @@ async def harness(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
         server = RedisProc(tmp_path / "redis")
         server.start()
         pipeline = RedisPipeline(SETTINGS, events.put_nowait, server.url)
-        workers = asyncio.create_task(run_redis_worker(STAGE_NAMES, SETTINGS, server.url,
+        workers = asyncio.create_task(run_redis_worker(STAGE_NAMES, SETTINGS.machine, server.url,
                                                        OPTIONS, stop, ready=ready))
     await pipeline.start()
     await asyncio.wait_for(ready.wait(), 60)
@@ -90,9 +90,9 @@ async def harness(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
 
 
 async def test_pages_translated_and_bad_one_fails_alone(harness: Harness) -> None:
-    tasks = [ImageTask("a", "job", page("HELLO THERE"), SETTINGS, 0),
-             ImageTask("bad", "job", b"<html>nope</html>", SETTINGS, 1),
-             ImageTask("c", "job", page("GOOD MORNING"), SETTINGS, 2)]
+    tasks = [ImageTask("a", "job", page("HELLO THERE"), SETTINGS.job, 0),
+             ImageTask("bad", "job", b"<html>nope</html>", SETTINGS.job, 1),
+             ImageTask("c", "job", page("GOOD MORNING"), SETTINGS.job, 2)]
     for task in tasks:
         harness.pipeline.submit(task)
     seen = await harness.until_finished(len(tasks))
@@ -117,7 +117,7 @@ async def test_pages_translated_and_bad_one_fails_alone(harness: Harness) -> Non
 
 async def test_prioritized_image_finishes_first(harness: Harness) -> None:
     for i in range(5):
-        harness.pipeline.submit(ImageTask(f"p{i}", "job", page(f"PAGE NUMBER {i}"), SETTINGS,
+        harness.pipeline.submit(ImageTask(f"p{i}", "job", page(f"PAGE NUMBER {i}"), SETTINGS.job,
                                           i))
     harness.pipeline.prioritize(["p4"])
     order = [e.image_id for e in await harness.until_finished(5) if e.kind == "done"]
@@ -126,7 +126,7 @@ async def test_prioritized_image_finishes_first(harness: Harness) -> None:
 
 async def test_cancel_drops_queued_work(harness: Harness) -> None:
     for i in range(4):
-        harness.pipeline.submit(ImageTask(f"c{i}", "gone", page("CANCEL ME"), SETTINGS, i))
+        harness.pipeline.submit(ImageTask(f"c{i}", "gone", page("CANCEL ME"), SETTINGS.job, i))
     assert harness.pipeline.cancel_job("gone") >= 3
     seen = await harness.until_finished(4)
     codes = [e.error.code if e.error else e.kind for e in seen if e.kind in ("done", "error")]
@@ -139,7 +139,7 @@ async def test_cancel_drops_queued_work(harness: Harness) -> None:
 
 async def test_erase_only_leaves_no_text(harness: Harness) -> None:
     settings = SETTINGS.with_(translator=TranslatorSettings(name="none"))
-    harness.pipeline.submit(ImageTask("e", "job2", page("ERASE ME"), settings, 0))
+    harness.pipeline.submit(ImageTask("e", "job2", page("ERASE ME"), settings.job, 0))
     seen = await harness.until_finished(1)
     result = seen[-1].result
     assert result is not None

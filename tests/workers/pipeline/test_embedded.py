@@ -11,7 +11,7 @@ from workers.config import Settings, TranslatorSettings
 from workers.pipeline.api import ImageTask, PipelineEvent
 from workers.pipeline.embedded import EmbeddedPipeline
 
-SETTINGS = Settings(translator=TranslatorSettings(name="deterministic", latency_s=0.0),
+SETTINGS = Settings.build(translator=TranslatorSettings(name="deterministic", latency_s=0.0),
                     inpainter="opencv", threads=1)
 
 
@@ -35,7 +35,7 @@ async def run(tasks: list[ImageTask], pipeline: EmbeddedPipeline,
 @pytest.fixture
 async def pipeline() -> AsyncIterator[tuple[EmbeddedPipeline, asyncio.Queue[PipelineEvent]]]:
     events: asyncio.Queue[PipelineEvent] = asyncio.Queue()
-    p = EmbeddedPipeline(SETTINGS, events.put_nowait)
+    p = EmbeddedPipeline(SETTINGS.machine, events.put_nowait)
     await p.start()
     yield p, events
     await p.stop()
@@ -44,9 +44,9 @@ async def pipeline() -> AsyncIterator[tuple[EmbeddedPipeline, asyncio.Queue[Pipe
 async def test_pages_translated_and_bad_one_fails_alone(
         pipeline: tuple[EmbeddedPipeline, asyncio.Queue[PipelineEvent]]) -> None:
     p, events = pipeline
-    tasks = [ImageTask("a", "job", page("HELLO THERE"), SETTINGS, 0),
-             ImageTask("bad", "job", b"<html>nope</html>", SETTINGS, 1),
-             ImageTask("c", "job", page("GOOD MORNING"), SETTINGS, 2)]
+    tasks = [ImageTask("a", "job", page("HELLO THERE"), SETTINGS.job, 0),
+             ImageTask("bad", "job", b"<html>nope</html>", SETTINGS.job, 1),
+             ImageTask("c", "job", page("GOOD MORNING"), SETTINGS.job, 2)]
     seen = await run(tasks, p, events)
     done = {e.image_id: e for e in seen if e.kind == "done"}
     errors = {e.image_id: e for e in seen if e.kind == "error"}
@@ -68,7 +68,7 @@ async def test_pages_translated_and_bad_one_fails_alone(
 async def test_prioritized_image_finishes_first(
         pipeline: tuple[EmbeddedPipeline, asyncio.Queue[PipelineEvent]]) -> None:
     p, events = pipeline
-    tasks = [ImageTask(f"p{i}", "job", page(f"PAGE NUMBER {i}"), SETTINGS, i) for i in range(5)]
+    tasks = [ImageTask(f"p{i}", "job", page(f"PAGE NUMBER {i}"), SETTINGS.job, i) for i in range(5)]
     for task in tasks:
         p.submit(task)
     p.prioritize(["p4"])
@@ -84,7 +84,7 @@ async def test_cancel_drops_queued_work(
         pipeline: tuple[EmbeddedPipeline, asyncio.Queue[PipelineEvent]]) -> None:
     p, events = pipeline
     for i in range(4):
-        p.submit(ImageTask(f"c{i}", "gone", page("CANCEL ME"), SETTINGS, i))
+        p.submit(ImageTask(f"c{i}", "gone", page("CANCEL ME"), SETTINGS.job, i))
     dropped = p.cancel_job("gone")
     assert dropped >= 3
     codes: list[str] = []
@@ -102,7 +102,7 @@ async def test_erase_only_leaves_no_text(
         pipeline: tuple[EmbeddedPipeline, asyncio.Queue[PipelineEvent]]) -> None:
     p, events = pipeline
     settings = SETTINGS.with_(translator=TranslatorSettings(name="none"))
-    seen = await run([ImageTask("e", "job2", page("ERASE ME"), settings, 0)], p, events)
+    seen = await run([ImageTask("e", "job2", page("ERASE ME"), settings.job, 0)], p, events)
     result = seen[-1].result
     assert result is not None
     assert result.image.min() > 200, "the text is gone and nothing was lettered"

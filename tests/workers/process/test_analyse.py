@@ -4,10 +4,10 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from tests.drawing import load_font, text_page
-from workers.process import analyse
+from workers.process.classical import ClassicalAnalyser
 from workers.process.classify import classify_block
 from workers.process.mask import build_mask
-from workers.types import Block, TextLine
+from workers.types import Block, PageText, TextLine
 
 
 def box_line(x0: int, y0: int, x1: int, y1: int, text: str = "HELLO") -> TextLine:
@@ -45,9 +45,9 @@ def test_flat_bubble_is_filled_and_art_needs_the_model() -> None:
 def test_analyse_detects_language_and_order() -> None:
     page = text_page([("HELLO", (50, 50))], size=(400, 200))
     lines = [box_line(40, 40, 230, 100, "HELLO")]
-    layout = analyse(page, lines, "auto")
+    layout = ClassicalAnalyser().analyse(page, PageText(lines), "auto")
     assert layout.source_lang == "en"
     assert layout.mask.shape == (200, 400)
     assert [b.index for b in layout.blocks] == [0]
     jp = [TextLine(((10, 10), (40, 10), (40, 150), (10, 150)), "こんにちは", 0.9, True)]
-    assert analyse(page, jp, "auto").source_lang == "ja"
+    assert ClassicalAnalyser().analyse(page, PageText(jp), "auto").source_lang == "ja"

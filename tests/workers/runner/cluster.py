@@ -23,7 +23,7 @@ from workers.config import Settings, TranslatorSettings
 from workers.pipeline.api import PipelineEvent
 
 REPO = Path(__file__).resolve().parents[3]
-SETTINGS = Settings(translator=TranslatorSettings(name="deterministic", latency_s=0.0),
+SETTINGS = Settings.build(translator=TranslatorSettings(name="deterministic", latency_s=0.0),
                     inpainter="opencv", threads=1)
 WORDS = ("HELLO", "GOOD", "MORNING", "NIGHT", "RIVER", "STONE", "QUIET", "BRAVE", "LIGHT",
          "STORM")

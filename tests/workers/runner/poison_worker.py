@@ -5,22 +5,20 @@ patch lives here, never in the worker itself."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 
 from workers.pipeline import stages
-from workers.types import Image, PageLayout, TextLine
 
 _real_process = stages.process
 
 
-def _process(image: Image, lines: Sequence[TextLine], source: str) -> PageLayout:
-    if tuple(int(v) for v in image[0, 0]) == (255, 0, 255):
+def _process(env: stages.Env, values: stages.Values) -> stages.Produced:
+    if tuple(int(v) for v in values["image"][0, 0]) == (255, 0, 255):
         raise RuntimeError("this page always crashes the process stage")
-    return _real_process(image, lines, source)
+    return _real_process(env, values)
 
 
 if __name__ == "__main__":
-    stages.process = _process
+    stages.BODIES["process"] = _process
     from backend.cli import main
 
     sys.exit(main(sys.argv[1:]))

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 
 import pytest
 
-from workers.config import Settings
+from workers.config import JobSettings, MachineSettings
+from workers.pipeline.models import Models
 from workers.pipeline.serialize import dump_settings
 from workers.runner.context import StageContext, Work
 from workers.runner.handlers import Handler
 from workers.runner.loop import StageWorker
-from workers.runner.models import StageModels
 from workers.runner.spec import SPECS, StageSpec, WorkerOptions
 from workers.transport.base import ImageInfo, Message
 from workers.transport.blobs import MemoryBlobs
@@ -31,7 +31,7 @@ class Rig:
 
     async def open(self, *images: str, queue: str = "ocr") -> None:
         for image in images:
-            await self.transport.open(ImageInfo(image, "job", dump_settings(Settings())),
+            await self.transport.open(ImageInfo(image, "job", dump_settings(JobSettings())),
                                       queue, Message(image, "job"))
 
     def worker(self, handler: Handler, options: WorkerOptions = FAST,
@@ -42,7 +42,7 @@ class Rig:
 @pytest.fixture
 async def rig() -> AsyncIterator[Rig]:
     transport, blobs = MemoryTransport(), MemoryBlobs()
-    ctx = StageContext(transport, blobs, StageModels(Settings(), ()), Settings(), 2, 5.0)
+    ctx = StageContext(transport, blobs, Models(MachineSettings()), MachineSettings(), 2, 5.0)
     yield Rig(transport, blobs, ctx)
     ctx.close()
 

@@ -109,7 +109,7 @@ async def test_page_three_carries_pages_one_and_two_and_the_glossary(
 ) -> None:
     glossary = tmp_path / "series.txt"
     glossary.write_text("# names\nナルト = Naruto\n木ノ葉\tKonoha\n", encoding="utf-8")
-    t = create_translator(settings(url, glossary=glossary))
+    t = create_translator(settings(url, glossary=glossary.read_text(encoding="utf-8")))
     await t.translate(page("第一頁", job="ch1", index=1))
     await t.translate(page("第二頁", "はい", job="ch1", index=2))
     await t.translate(page("別の章", job="ch2", index=0))
@@ -141,7 +141,7 @@ async def test_glossary_term_alone_is_answered_without_asking(
 ) -> None:
     glossary = tmp_path / "g.txt"
     glossary.write_text("ナルト = Naruto\n", encoding="utf-8")
-    t = create_translator(settings(url, glossary=glossary))
+    t = create_translator(settings(url, glossary=glossary.read_text(encoding="utf-8")))
     assert await t.translate(page("ナルト")) == ["Naruto"]
     await t.aclose()
     assert fake.requests == []

@@ -6,7 +6,7 @@ chosen.
 
 from __future__ import annotations
 
-from workers.config import Settings
+from workers.config import MachineSettings
 from workers.inpaint.lama.inpainter import LamaInpainter, paste_masked
 from workers.models.download import resolve_weights
 
@@ -16,7 +16,7 @@ __all__ = ["MODEL_NAME", "LamaInpainter", "load_lama", "paste_masked"]
 MODEL_NAME = "lama"
 
 
-def load_lama(settings: Settings, allow_download: bool) -> LamaInpainter:
+def load_lama(settings: MachineSettings, allow_download: bool) -> LamaInpainter:
     """The inpainter `settings` ask for: random weights (`lama_random_weights`), the file at
     `lama_weights`, or the manifest's checkpoint from the cache, downloaded first when
     `allow_download`. Raises ModelMissing when the weights cannot be had."""

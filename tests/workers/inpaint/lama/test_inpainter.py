@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from workers.config import Settings
+from workers.config import MachineSettings
 from workers.errors import ModelMissing
 from workers.inpaint.base import InpaintItem
 from workers.inpaint.lama import LamaInpainter, load_lama
@@ -196,7 +196,7 @@ def test_paste_keeps_the_original_outside_the_mask() -> None:
 
 
 def test_load_lama_follows_the_settings(checkpoint: Path, tmp_path: Path) -> None:
-    settings = Settings(device="cpu", threads=0, cache_dir=tmp_path)
+    settings = MachineSettings(device="cpu", threads=0, cache_dir=tmp_path)
     random_lama = load_lama(settings.with_(lama_random_weights=True), allow_download=False)
     assert random_lama.name == "lama" and random_lama.dtype == torch.float32
     local = load_lama(settings.with_(lama_weights=checkpoint), allow_download=False)

@@ -1,0 +1,104 @@
+"""PaddleOCR's PP-OCRv6 small models on ONNX Runtime, through RapidOCR: a detector for every
+script and a recognizer for Chinese, Japanese and Latin scripts.
+
+The models ship inside the `rapidocr` wheel, so this works offline. The angle classifier is
+off: comic text is never upside down, and it costs a model call per line (and it turns
+upright hangul lines over).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import cv2
+import numpy as np
+from rapidocr import RapidOCR
+
+from workers.ocr.base import Quad, Recognition
+from workers.ocr.tiling import DET_LIMIT
+from workers.types import Image
+
+# The detector's smallest side after its resize (it works on multiples of 32).
+DET_MIN_SIDE = 32
+
+
+class Ppocr:
+    """One RapidOCR instance (its detection and recognition sessions), seen as a detector and
+    a recognizer. Calls are serialised: one page at a time per instance."""
+
+    def __init__(self, threads: int = 0, use_cuda: bool = False,
+                 det_limit: int = DET_LIMIT) -> None:
+        self.det_limit = det_limit
+        params: dict[str, Any] = {
+            # RapidOCR warns on every tile without text; an empty tile is normal for us.
+            "Global.log_level": "error",
+            "Global.use_cls": False,
+            "Global.text_score": 0.0,
+            "Global.max_side_len": 2400,
+            "Det.limit_side_len": det_limit,
+            "Det.limit_type": "max",
+            "Rec.rec_batch_num": 16,
+            "EngineConfig.onnxruntime.intra_op_num_threads": threads if threads > 0 else -1,
+            "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+            "EngineConfig.onnxruntime.use_cuda": use_cuda,
+        }
+        # Typed loosely: RapidOCR's call returns a union of output kinds; ours is always full.
+        self._engine: Any = RapidOCR(params=params)
+        self._lock = threading.Lock()
+        self.detector = PpocrDetector(self)
+        self.recognizer = PpocrRecognizer(self)
+
+    def detect(self, image: Image) -> list[Quad]:
+        # The detector scales the long side to det_limit and needs 32 rows and columns after
+        # that; a very wide, short banner would shrink to none. Pad it (with its own edge
+        # colour) until it does not.
+        bgr: np.ndarray = np.ascontiguousarray(image[:, :, ::-1])
+        height, width = bgr.shape[:2]
+        scale = min(1.0, self.det_limit / max(height, width))
+        short = min(height, width)
+        if short * scale < DET_MIN_SIDE:
+            need = int(DET_MIN_SIDE / scale) + 1 - short
+            bottom, right = (need, 0) if height < width else (0, need)
+            bgr = cv2.copyMakeBorder(bgr, 0, bottom, 0, right, cv2.BORDER_REPLICATE)
+        with self._lock:
+            out = self._engine(bgr, use_rec=False)
+        boxes = getattr(out, "boxes", None)
+        if boxes is None:
+            return []
+        quads: list[Quad] = []
+        for box in boxes:
+            (ax, ay), (bx, by), (cx, cy), (dx, dy) = np.asarray(box, float).tolist()[:4]
+            quads.append(((ax, ay), (bx, by), (cx, cy), (dx, dy)))
+        return quads
+
+    def recognize(self, crops: Sequence[Image]) -> list[Recognition]:
+        if not crops:
+            return []
+        bgr = [np.ascontiguousarray(c[:, :, ::-1]) for c in crops]
+        with self._lock:
+            rec = self._engine.recognize_txt(bgr)
+        return [Recognition(str(t).strip(), float(s))
+                for t, s in zip(rec.txts, rec.scores, strict=True)]
+
+
+class PpocrDetector:
+    name = "ppocr"
+
+    def __init__(self, owner: Ppocr) -> None:
+        self._owner = owner
+
+    def detect(self, image: Image) -> list[Quad]:
+        return self._owner.detect(image)
+
+
+class PpocrRecognizer:
+    name = "ppocr"
+    langs = frozenset({"ja", "zh", "en", "fr", "de", "es", "it", "pt", "nl", "id", "vi"})
+
+    def __init__(self, owner: Ppocr) -> None:
+        self._owner = owner
+
+    def recognize(self, crops: Sequence[Image]) -> list[Recognition]:
+        return self._owner.recognize(crops)

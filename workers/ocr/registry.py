@@ -1,0 +1,22 @@
+"""The OCR backends by name, each imported only when chosen.
+
+A pipeline holds one `PageReader` per OCR engine (one per core on a CPU); each reader has
+its own detector and recognizers, so readers never wait on each other.
+"""
+
+from __future__ import annotations
+
+from workers.config import MachineSettings
+from workers.ocr.reader import PageReader
+
+# `--korean-ocr` choices.
+KOREAN = ("auto", "onnx", "tesseract")
+
+
+def load_reader(machine: MachineSettings, threads: int = 1) -> PageReader:
+    """A reader with the detector and every recognizer this machine can run."""
+    from workers.ocr.ppocr import Ppocr
+
+    cuda = machine.device.startswith("cuda")
+    ppocr = Ppocr(threads=threads, use_cuda=cuda)
+    return PageReader(ppocr.detector, [ppocr.recognizer])

@@ -1,0 +1,47 @@
+"""The render stage's lettering: translations drawn in, or the artist's own lettering kept.
+
+A block whose "translation" is its source text (a page already in the target language, a
+name, a sound effect kept as is) gets its original pixels back instead of our font: the
+artist's lettering beats ours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from workers.types import Image, PageLayout, RenderedBlock
+
+
+def letter(original: Image, erased: Image, layout: PageLayout, translations: Sequence[str],
+           target: str, font: Path | None) -> tuple[Image, list[RenderedBlock]]:
+    from workers.render.render import render_page
+
+    keep = [same_text(b.source_text, t) for b, t in zip(layout.blocks, translations,
+                                                         strict=True)]
+    if any(keep):
+        erased = restore_blocks(original, erased, layout, keep)
+    to_draw = ["" if k else t for k, t in zip(keep, translations, strict=True)]
+    image, blocks = render_page(original, erased, layout, to_draw, target, font)
+    return image, [replace(b, translation=b.source_text) if k else b
+                   for b, k in zip(blocks, keep, strict=True)]
+
+
+def same_text(source: str, translation: str) -> bool:
+    def norm(text: str) -> str:
+        return "".join(ch for ch in text.casefold() if ch.isalnum())
+    return bool(norm(source)) and norm(source) == norm(translation)
+
+
+def restore_blocks(original: Image, erased: Image, layout: PageLayout,
+                   keep: Sequence[bool]) -> Image:
+    out = erased.copy()
+    height, width = layout.mask.shape
+    for block, restore in zip(layout.blocks, keep, strict=True):
+        if not restore:
+            continue
+        x0, y0, x1, y1 = block.region(width, height)
+        sel = layout.mask[y0:y1, x0:x1] > 0
+        out[y0:y1, x0:x1][sel] = original[y0:y1, x0:x1][sel]
+    return out
