@@ -15,8 +15,7 @@ from backend.inputs import Input, collect, read_bytes
 from workers.config import JobSettings, Settings
 from workers.errors import ItpError
 from workers.imageio import EXTENSIONS, encode_image, sniff_format
-from workers.pipeline.api import ImageTask, PipelineEvent
-from workers.pipeline.embedded import EmbeddedPipeline
+from workers.pipeline.api import EventCallback, ImageTask, Pipeline, PipelineEvent
 from workers.types import PageResult
 
 # Images read and in the pipeline at once: enough to keep every stage busy, few enough that
@@ -30,7 +29,28 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("inputs", nargs="+", metavar="INPUT")
     p.add_argument("-o", "--out", required=True, type=Path, metavar="OUTDIR")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--redis", metavar="URL", help="hand the work to stage workers "
+                   "(`itp worker all --redis URL`) instead of running it in this process")
+    p.add_argument("--namespace", default="itp", help="Redis key prefix shared with the "
+                   "workers (default itp)")
     return p
+
+
+def make_pipeline(settings: Settings, on_event: EventCallback,
+                  redis: str | None = None, namespace: str = "itp") -> Pipeline:
+    """The embedded pipeline, with its models checked before any work (the translator and
+    a font for the target: the message names the setting to change); or the distributed
+    one, whose workers check their own."""
+    if redis:
+        from workers.pipeline.distributed import RedisPipeline
+
+        return RedisPipeline(settings, on_event, redis, namespace=namespace)
+    from workers.pipeline.embedded import EmbeddedPipeline
+
+    embedded = EmbeddedPipeline(settings.machine, on_event)
+    embedded.models.translator(settings.job)
+    embedded.models.check_font(settings.job)
+    return embedded
 
 
 def sidecar(result: PageResult, job: JobSettings) -> dict[str, Any]:
@@ -70,16 +90,13 @@ def write_outputs(out_dir: Path, item: Input, data: bytes, result: PageResult,
 
 
 async def translate_all(items: list[Input], out_dir: Path, settings: Settings,
-                        progress: bool) -> list[str]:
+                        progress: bool, redis: str | None = None,
+                        namespace: str = "itp") -> list[str]:
     """Runs every input through one pipeline; returns one error line per failed input."""
     events: asyncio.Queue[PipelineEvent] = asyncio.Queue()
     job, machine = settings.job, settings.machine
-    pipeline = EmbeddedPipeline(machine, events.put_nowait)
+    pipeline = make_pipeline(settings, events.put_nowait, redis, namespace)
     failures: list[str] = []
-    # Fail before any work when the translator or the font is not usable (the message names
-    # the setting to change).
-    pipeline.models.translator(job)
-    pipeline.models.check_font(job)
     bar = tqdm(total=len(items), unit="img", disable=not progress, file=sys.stderr)
     await pipeline.start()
     try:
@@ -133,7 +150,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     failures = list(problems)
     if items:
         try:
-            failures += asyncio.run(translate_all(items, out_dir, settings, progress))
+            failures += asyncio.run(translate_all(items, out_dir, settings, progress,
+                                                  args.redis, args.namespace))
         except ItpError as exc:
             print(f"itp: {exc.one_line()}", file=sys.stderr)
             return 2

@@ -6,9 +6,10 @@ stay in memory as arrays from decode to render (no re-encoding between stages); 
 next is `graph.successors`, and the join (whichever half finishes second moves the image
 on) is the graph's too.
 
-Memory is bounded by decoded pixels as well as by count: a new image is decoded only while
-the images in flight hold fewer than `PIXEL_BUDGET` pixels (the encoded bytes waiting before
-that are small, and are dropped once decoded).
+Memory is bounded by decoded pixels as well as by count: an image is decoded only once its
+pixels (read from its header) fit in what the images in flight leave of `PIXEL_BUDGET`, or
+when nothing else is in flight (one image over the budget still runs, alone). The encoded
+bytes waiting before that are small, and are dropped once decoded.
 """
 
 from __future__ import annotations
@@ -24,11 +25,12 @@ from typing import Any
 
 from workers.config import MachineSettings
 from workers.errors import Cancelled, InternalError, ItpError
+from workers.imageio import inspect_header
 from workers.pipeline import graph, stages
 from workers.pipeline.api import EventCallback, EventKind, ImageTask, PipelineEvent
 from workers.pipeline.models import Models
 from workers.pipeline.queues import Key, StageQueue
-from workers.types import Image, PageResult
+from workers.types import PageResult
 
 log = logging.getLogger(__name__)
 
@@ -161,11 +163,14 @@ class EmbeddedPipeline:
         stage = graph.BY_NAME[name]
         queue = self._queues[name]
         while True:
-            if name == graph.FIRST:
-                await self._wait_for_room()
             work = await queue.get()
             if work.finished:
                 continue
+            if name == graph.FIRST:
+                await self._reserve(work)
+                if work.finished:
+                    self._release_pixels(work)
+                    continue
             if work.task.job_id in self._cancelled_jobs:
                 self._fail(work, Cancelled("the job was cancelled"))
                 continue
@@ -199,9 +204,6 @@ class EmbeddedPipeline:
             work.timings[key] = work.timings.get(key, 0.0) + seconds
         work.values.update(produced)
         if "image" in produced:
-            image: Image = produced["image"]
-            work.pixels = image.shape[0] * image.shape[1]
-            self._pixels += work.pixels
             work.values.pop("input", None)
         if graph.FINAL_VALUE in produced:
             self._finish(work, produced[graph.FINAL_VALUE])
@@ -212,9 +214,20 @@ class EmbeddedPipeline:
             work.entered.add(nxt.stage)
             self._queues[nxt.stage].put(work)
 
-    async def _wait_for_room(self) -> None:
+    async def _reserve(self, work: _Work) -> None:
+        """Wait until the image's decoded pixels fit the budget, and count them in. Its
+        header tells the size without decoding; a header that cannot be read counts as
+        nothing (decoding then fails the image with its code)."""
+        try:
+            _, width, height = inspect_header(work.values["input"], self.machine.limits)
+        except ItpError:
+            return
+        need = width * height
         async with self._room:
-            await self._room.wait_for(lambda: self._pixels < self._pixel_budget)
+            await self._room.wait_for(
+                lambda: self._pixels == 0 or self._pixels + need <= self._pixel_budget)
+            work.pixels = need
+            self._pixels += need
 
     def _release_pixels(self, work: _Work) -> None:
         if not work.pixels:

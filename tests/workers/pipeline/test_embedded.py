@@ -107,3 +107,46 @@ async def test_erase_only_leaves_no_text(
     assert result is not None
     assert result.image.min() > 200, "the text is gone and nothing was lettered"
     assert result.blocks and all(b.translation == "" for b in result.blocks)
+
+
+async def test_decoded_pixels_in_flight_stay_under_the_budget() -> None:
+    """With room for one page's pixels, a second page is decoded only once the first has
+    left: memory follows the budget, not the backlog. Every page still finishes."""
+    page_pixels = 480 * 320
+    observed: list[int] = []
+    events: asyncio.Queue[PipelineEvent] = asyncio.Queue()
+
+    def on_event(event: PipelineEvent) -> None:
+        observed.append(p.pixels_in_flight)
+        events.put_nowait(event)
+
+    machine = SETTINGS.machine.with_(ocr_engines=2)
+    p = EmbeddedPipeline(machine, on_event, pixel_budget=page_pixels)
+    await p.start()
+    try:
+        tasks = [ImageTask(f"p{i}", "job", page(f"PAGE NUMBER {i}"), SETTINGS.job, i)
+                 for i in range(4)]
+        seen = await run(tasks, p, events)
+    finally:
+        await p.stop()
+    assert sum(e.kind == "done" for e in seen) == 4
+    # Two OCR engines could decode two pages at once; the budget lets only one in.
+    assert max(observed) == page_pixels
+    assert p.pixels_in_flight == 0 and p.backlog() == 0
+
+
+async def test_encoded_bytes_are_dropped_once_decoded(
+        pipeline: tuple[EmbeddedPipeline, asyncio.Queue[PipelineEvent]]) -> None:
+    p, events = pipeline
+    held: list[bool] = []
+
+    original = p._queues["process"].put
+
+    def spy(work: object) -> None:
+        held.append("input" in getattr(work, "values", {}))
+        original(work)  # type: ignore[arg-type]
+
+    p._queues["process"].put = spy  # type: ignore[method-assign]
+    seen = await run([ImageTask("a", "job", page("HELLO THERE"), SETTINGS.job, 0)], p, events)
+    assert [e.kind for e in seen][-1] == "done"
+    assert held == [False]
