@@ -39,7 +39,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--cache-size-mb", type=int, default=DEFAULTS.cache_size_mb,
                    help="size cap of the results cache (default 1024)")
     p.add_argument("--max-backlog", type=int, default=DEFAULTS.max_backlog,
-                   help="refuse new jobs (503 queue_full) while more images wait (default 500)")
+                   help="refuse new jobs (503 queue_full) while more images wait, or while "
+                   "their decoded pixels exceed this many times 2 Mpx; also how many images "
+                   "the server downloads ahead (default 500)")
     p.add_argument("--redis", metavar="URL", help="distributed mode: hand the work to stage "
                    "workers (`itp worker STAGE... --redis URL`) through this Redis")
     p.add_argument("--namespace", default="itp", help="Redis key prefix shared with the "
@@ -58,7 +60,7 @@ def embedded_pipeline(settings: Settings, on_event: EventCallback) -> Pipeline:
 
 def redis_pipeline(args: argparse.Namespace) -> PipelineFactory:
     def factory(settings: Settings, on_event: EventCallback) -> Pipeline:
-        from workers.pipeline.distributed import RedisPipeline
+        from workers.pipeline.redis import RedisPipeline
 
         return RedisPipeline(settings, on_event, args.redis, namespace=args.namespace,
                              blob_mode=args.blobs)

@@ -42,7 +42,7 @@ def make_pipeline(settings: Settings, on_event: EventCallback,
     a font for the target: the message names the setting to change); or the distributed
     one, whose workers check their own."""
     if redis:
-        from workers.pipeline.distributed import RedisPipeline
+        from workers.pipeline.redis import RedisPipeline
 
         return RedisPipeline(settings, on_event, redis, namespace=namespace)
     from workers.pipeline.embedded import EmbeddedPipeline
@@ -151,7 +151,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if items:
         try:
             failures += asyncio.run(translate_all(items, out_dir, settings, progress,
-                                                  args.redis, args.namespace))
+                                                  getattr(args, "redis", None),
+                                                  getattr(args, "namespace", "itp")))
         except ItpError as exc:
             print(f"itp: {exc.one_line()}", file=sys.stderr)
             return 2

@@ -18,14 +18,29 @@ from typing import Final
 
 import numpy as np
 from PIL import Image as PILImage
-from PIL import ImageOps, UnidentifiedImageError
+from PIL import ImageOps, UnidentifiedImageError, features
 
 from workers.config import Limits
 from workers.errors import BadImage, TooLarge
 from workers.types import Image
 
+
+def _pillow_decodes_avif() -> bool:
+    """Pillow 11.3+ reads AVIF itself (its wheels carry libavif); an older one, or a build
+    without libavif, cannot, and AVIF is then neither accepted nor asked for."""
+    try:
+        return bool(features.check_module("avif"))
+    except ValueError:  # a Pillow too old to know the plugin at all
+        return False
+
+
+AVIF_DECODES: Final = _pillow_decodes_avif()
+
 # Formats we accept; anything else (SVG, HTML served as image/*, PDF…) is `bad_image`.
-ACCEPTED_FORMATS: Final = frozenset({"JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF"})
+ACCEPTED_FORMATS: Final = frozenset({"JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF"}
+                                    | ({"AVIF"} if AVIF_DECODES else set()))
+
+ACCEPTED_NAMES: Final = "JPEG, PNG, WebP, GIF, BMP, TIFF" + (", AVIF" if AVIF_DECODES else "")
 
 _MAGIC: Final = (
     (b"\xff\xd8\xff", "JPEG"),
@@ -45,10 +60,24 @@ PILLOW_DATA_ERRORS: Final = (OSError, SyntaxError, ValueError, TypeError, IndexE
                              EOFError, struct.error)
 
 
+def _is_avif(data: bytes) -> bool:
+    """An ISO-BMFF file whose `ftyp` box names AVIF (still image or sequence) as its major or a
+    compatible brand. HEIF files of other codecs (HEIC) share the box but not the brand."""
+    if data[4:8] != b"ftyp":
+        return False
+    size = int.from_bytes(data[:4], "big")
+    box = data[8:min(max(size, 16), 64)]
+    # Major brand, minor version, then the compatible brands.
+    brands = {box[:4]} | {box[i:i + 4] for i in range(8, len(box) - 3, 4)}
+    return bool(brands & {b"avif", b"avis"})
+
+
 def sniff_format(data: bytes) -> str | None:
     """The format named by the file's first bytes, or None when it is not one we accept."""
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "WEBP"
+    if AVIF_DECODES and _is_avif(data):
+        return "AVIF"
     for magic, name in _MAGIC:
         if data.startswith(magic):
             return name
@@ -81,7 +110,7 @@ def inspect_header(data: bytes, limits: Limits) -> tuple[str, int, int]:
     fmt = sniff_format(data)
     if fmt is None:
         raise BadImage(f"not a supported image (first bytes {data[:8]!r}); "
-                       "accepted: JPEG, PNG, WebP, GIF, BMP, TIFF")
+                       f"accepted: {ACCEPTED_NAMES}")
     with _pillow_errors(fmt, "header of the"), PILImage.open(io.BytesIO(data)) as img:
         width, height = img.size
     _check_size(width, height, limits)
@@ -135,8 +164,8 @@ def encode_image(image: Image, fmt: str, quality: int = 92) -> bytes:
     pil = PILImage.fromarray(image, "RGB")
     if name == "JPEG":
         pil.save(buf, "JPEG", quality=quality, subsampling=0)
-    elif name == "WEBP":
-        pil.save(buf, "WEBP", quality=quality)
+    elif name in ("WEBP", "AVIF"):
+        pil.save(buf, name, quality=quality)
     elif name == "GIF":
         pil.save(buf, "GIF")
     else:
@@ -145,4 +174,4 @@ def encode_image(image: Image, fmt: str, quality: int = 92) -> bytes:
 
 
 EXTENSIONS: Final = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "GIF": ".gif",
-                     "BMP": ".bmp", "TIFF": ".tif"}
+                     "BMP": ".bmp", "TIFF": ".tif", "AVIF": ".avif"}

@@ -8,12 +8,11 @@ import json
 import resource
 import sys
 import time
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from backend.bench.naive import run_naive
-from backend.bench.workload import workload
+from backend.bench.workload import CUSTOM, SAMPLES, load_images, workload_images
 from workers.config import JobSettings, MachineSettings, Settings, TranslatorSettings
 from workers.pipeline.api import ImageTask, PipelineEvent
 from workers.pipeline.embedded import EmbeddedPipeline
@@ -33,24 +32,53 @@ def settings_from(spec: dict[str, Any]) -> Settings:
     return Settings(job, machine)
 
 
+def images_of(spec: dict[str, Any]) -> list[tuple[str, bytes]]:
+    if spec["workload"] == CUSTOM:
+        return load_images(spec["images"])
+    samples = Path(spec["samples"]) if spec.get("samples") else SAMPLES
+    return workload_images(spec["workload"], samples, spec.get("n"))
+
+
+def cpu_seconds() -> float:
+    """User and system CPU time of this process so far: on a busy machine a steadier
+    figure than wall time."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def summary(images: int, wall: float, done_at: list[float], busy: dict[str, float],
+            cpu: float) -> dict[str, Any]:
+    """The keys every measurement reports (DESIGN.md, "Benchmarks")."""
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {
+        "images": images,
+        "wall_s": round(wall, 3),
+        "s_per_image": round(wall / max(images, 1), 3),
+        "first_result_s": round(min(done_at), 3) if done_at else None,
+        "peak_rss_mb": round(peak_kb / 1024, 1),
+        "cpu_s": round(cpu, 3),
+        "stages": {k: round(v, 3) for k, v in sorted(busy.items())},
+        "utilisation": {k: round(v / wall, 3) for k, v in sorted(busy.items())},
+    }
+
+
 async def measure(spec: dict[str, Any]) -> dict[str, Any]:
-    images = workload(spec.get("images"), spec["n"])
+    images = images_of(spec)
     settings = settings_from(spec)
     if spec["mode"] == "redis":
         from workers.runner.bench import run_redis_bench
 
-        result = await run_redis_bench(images, settings, spec["redis"])
-        result["mode"] = "redis"
-        return result
+        return await run_redis_bench(images, settings, spec["redis"])
     events: asyncio.Queue[PipelineEvent] = asyncio.Queue()
     pipeline = EmbeddedPipeline(settings.machine, events.put_nowait)
     t0 = time.perf_counter()
     await pipeline.start()
-    startup = time.perf_counter() - t0
     pipeline.models.translator(settings.job)
+    startup = time.perf_counter() - t0
     done_at: list[float] = []
     errors: list[str] = []
     busy: dict[str, float]
+    cpu0 = cpu_seconds()
     start = time.perf_counter()
     if spec["mode"] == "naive":
         busy = {}
@@ -67,23 +95,16 @@ async def measure(spec: dict[str, Any]) -> dict[str, Any]:
                 errors.append(f"{event.image_id}: {event.error.one_line()}")
         busy = dict(pipeline.busy)
     wall = time.perf_counter() - start
+    cpu = cpu_seconds() - cpu0
+    models = pipeline.models.used()
     await pipeline.stop()
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
         "mode": spec["mode"],
-        "images": len(images),
-        "wall_s": round(wall, 3),
-        "s_per_image": round(wall / max(len(images), 1), 3),
-        "first_result_s": round(min(done_at), 3) if done_at else None,
-        "peak_rss_mb": round(peak_kb / 1024, 1),
+        **summary(len(images), wall, done_at, busy, cpu),
         "startup_s": round(startup, 3),
-        "stages": {k: round(v, 3) for k, v in sorted(busy.items())},
-        "utilisation": {k: round(v / wall, 3) for k, v in sorted(busy.items())},
-        "inpainter": pipeline.models.inpainter.name,
-        "models": pipeline.models.used(),
+        "inpainter": models.get("inpainter", ""),
+        "models": models,
         "errors": errors,
-        "settings": {k: v for k, v in asdict(settings.machine).items()
-                     if k in ("inpainter", "threads", "ocr_engines")},
     }
 
 

@@ -16,7 +16,7 @@ TIME_RELATIVE = 0.25
 TIME_ABSOLUTE = 0.05
 PAGE_METRICS = ("ocr.cer", "detection.precision", "detection.recall", "removal.share",
                 "placement.share", "placement.found_share", "placement.overflow",
-                "placement.low_contrast")
+                "placement.low_contrast", "korean.cer", "korean.removed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,8 +29,8 @@ class Change:
 
 
 def direction(metric: str) -> Direction:
-    if metric.endswith(("cer", "overflow", "low_contrast", "failed")) \
-            or metric.startswith("timings."):
+    if metric.endswith(("cer", "overflow", "low_contrast", "failed", "mid_word",
+                        "spread_median", "too_small")) or metric.startswith("timings."):
         return "lower"
     if metric.endswith("font_ratio_median"):
         return "none"
@@ -40,7 +40,7 @@ def direction(metric: str) -> Direction:
 def limit(metric: str, before: float, tolerance: float) -> float:
     if metric.startswith("timings."):
         return max(TIME_ABSOLUTE, TIME_RELATIVE * abs(before))
-    if metric.endswith(("overflow", "low_contrast", "failed")):
+    if metric.endswith(("overflow", "low_contrast", "failed", "mid_word", "too_small")):
         return 0.0
     if metric.endswith("contrast_median"):
         return 0.5
@@ -77,6 +77,12 @@ def total_metrics(totals: dict[str, Any]) -> dict[str, float | None]:
     for key in ("share", "found_share", "overflow", "low_contrast", "font_ratio_median",
                 "contrast_median"):
         out[f"placement.{key}"] = placement.get(key)
+    lettering = totals.get("lettering", {})
+    for key in ("inside_share", "mid_word", "spread_median", "too_small", "low_contrast"):
+        out[f"lettering.{key}"] = lettering.get(key)
+    korean = totals.get("korean", {})
+    for key in ("cer", "removed"):
+        out[f"korean.{key}"] = korean.get(key)
     for stage, v in totals.get("timings", {}).items():
         out[f"timings.{stage}.mean"] = v.get("mean")
     return out

@@ -5,16 +5,24 @@ Ground truth comes in kinds that must not be mixed: `human_annotation` (OpenMant
 boxes and text) is truth; `model_expected_output` (manga-ocr / mokuro test expectations) is
 another model's reading, errors included; `published_*` and `test_assertion` sit between.
 Every score that uses ground truth is therefore kept per kind.
+
+The project keeps transcriptions of its own (`project_transcription`: text and box per block,
+typed from the image at full size) in `data/groundtruth/<stem>.json` beside this module, in the
+samples' format, for images whose source gives no usable text (the Korean samples). One applies
+only to the very image it was made from (its `image.sha256`), and then it is used instead of
+the samples' own record for that image.
 """
 
 from __future__ import annotations
 
 import csv
 import fnmatch
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from backend.evaluate.boxes import xywh_to_box
 from backend.inputs import IMAGE_SUFFIXES
@@ -22,6 +30,7 @@ from workers.types import Box
 
 # Height over width above which an image is a webtoon strip (as SOURCES.tsv defines it).
 STRIP_RATIO = 2.5
+PROJECT_TRUTH = Path(__file__).with_name("data") / "groundtruth"
 
 
 class DatasetError(Exception):
@@ -34,6 +43,8 @@ class Region:
 
     bbox: Box | None
     text: str
+    # What the text is on the page where the record says (bubble, caption, art, sfx).
+    kind: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +90,7 @@ def find_samples(images: Path | None, repo_root: Path) -> tuple[Path, Path | Non
 
 
 def load_samples(images: Path | None, repo_root: Path, only: Sequence[str] = (),
-                 limit: int | None = None) -> list[Sample]:
+                 limit: int | None = None, project: Path = PROJECT_TRUTH) -> list[Sample]:
     folder, meta = find_samples(images, repo_root)
     files = sorted(p for p in folder.rglob("*")
                    if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
@@ -96,7 +107,9 @@ def load_samples(images: Path | None, repo_root: Path, only: Sequence[str] = (),
     for path in files:
         row = sources.get(path.name, {})
         truth_file = truth_dir / f"{path.stem}.json" if truth_dir else None
-        truth = load_truth(truth_file) if truth_file and truth_file.is_file() else None
+        truth = project_truth(path, project)
+        if truth is None and truth_file and truth_file.is_file():
+            truth = load_truth(truth_file)
         samples.append(Sample(path, row.get("language", ""), row.get("kind", ""), truth))
     return samples
 
@@ -108,15 +121,43 @@ def read_sources(path: Path) -> dict[str, dict[str, str]]:
         return {row["file"]: row for row in csv.DictReader(fh, delimiter="\t")}
 
 
+def project_truth(image: Path, folder: Path = PROJECT_TRUTH) -> GroundTruth | None:
+    """The project's own transcription of `image`, if it has one made from these bytes."""
+    path = folder / f"{image.stem}.json"
+    if not path.is_file():
+        return None
+    record = _read_record(path)
+    try:
+        wanted = str(record["image"]["sha256"])
+    except (KeyError, TypeError) as exc:
+        raise DatasetError(f"{path}: no image.sha256 ({exc})") from exc
+    if hashlib.sha256(image.read_bytes()).hexdigest() != wanted:
+        return None
+    return _truth(path, record)
+
+
 def load_truth(path: Path) -> GroundTruth:
+    return _truth(path, _read_record(path))
+
+
+def _read_record(path: Path) -> dict[str, Any]:
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DatasetError(f"{path}: unreadable ground truth ({exc})") from exc
+    if not isinstance(record, dict):
+        raise DatasetError(f"{path}: unreadable ground truth (not an object)")
+    return record
+
+
+def _truth(path: Path, record: dict[str, Any]) -> GroundTruth:
+    try:
         regions = tuple(
             Region(xywh_to_box(*r["bbox_xywh"]) if r.get("bbox_xywh") else None,
-                   str(r["text"]))
+                   str(r["text"]), str(r.get("kind", "")))
             for r in record["regions"])
         return GroundTruth(str(record["ground_truth_type"]), regions)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError) as exc:
         raise DatasetError(f"{path}: unreadable ground truth ({exc})") from exc
 
 

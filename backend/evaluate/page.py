@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 
 from backend.evaluate.accuracy import DetectionScore, OcrScore, detection, ocr_accuracy
 from backend.evaluate.dataset import Sample, image_kind
+from backend.evaluate.erasing import EraseScore
+from backend.evaluate.korean import KoreanScore, korean_page
+from backend.evaluate.lettering import LetteringScore, from_rendered, lettering
 from backend.evaluate.placement import PlacementScore, placement
 from backend.evaluate.removal import RemovalScore, removal
 from workers.types import RGB, Box, PageLayout, PageResult, RenderedBlock, TextLine
@@ -46,6 +49,12 @@ class PageRecord:
     detection: DetectionScore | None = None
     removal: RemovalScore | None = None
     placement: PlacementScore | None = None
+    lettering: LetteringScore | None = None
+    # Erase-only runs (`--translator none`) on pages with ground-truth boxes: EVAL.md's
+    # erasing figures.
+    erasing: EraseScore | None = None
+    # Pages whose ground truth has hangul: CER on hangul and hangul removed.
+    korean: KoreanScore | None = None
     # The pipeline's stages (seconds), and the evaluation's own OCR of the output.
     timings: dict[str, float] = field(default_factory=dict)
     eval_s: float = 0.0
@@ -87,6 +96,8 @@ def evaluate_page(sample: Sample, layout: PageLayout, result: PageResult,
     record.removal = removal(layout.blocks, kept, after, result.blocks)
     heights = {b.index: b.line_height for b in layout.blocks}
     record.placement = placement(result.image, result.blocks, after, heights)
+    record.lettering = lettering(result.image, from_rendered(result.blocks))
+    record.korean = korean_page(sample, result)
     return record
 
 

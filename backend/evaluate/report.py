@@ -76,6 +76,26 @@ def summary(report: dict[str, Any]) -> str:
                f"(p10 {_f(p['font_ratio_p10'])}), contrast median "
                f"{_f(p['contrast_median'], 1)} min {_f(p['contrast_min'], 1)}, "
                f"low contrast {p['low_contrast']}")
+    lt = t.get("lettering")
+    if lt and lt["blocks"]:
+        out.append(f"lettering: inside {_f(lt['inside_share'], 3)} of {lt['lines']} lines "
+                   f"(worst {_f(lt['worst_out_px'], 1)} px out), mid-word breaks "
+                   f"{lt['mid_word']}, hyphenated {lt['hyphenated']}, size spread median "
+                   f"{_f(lt['spread_median'])} (max {_f(lt['spread_max'])}), smallest "
+                   f"{_f(lt['floor_per_mille_min'], 1)}‰ of width, too small "
+                   f"{lt['too_small']}, contrast min {_f(lt['contrast_min'], 1)}")
+    ko = t.get("korean")
+    if ko and ko["images"]:
+        out.append(f"korean: hangul CER {_f(ko['cer'], 3)} over {ko['syllables']} syllables "
+                   f"({ko['images']} images), removed {_f(ko['removed'], 3)} of the "
+                   f"{ko['readable']} Tesseract reads in the input")
+    er = t.get("erasing")
+    if er and er["pages"]:
+        out.append(f"erasing ({er['pages']} pages with boxes): found {_f(er['found'], 3)}, "
+                   f"ink left {_f(er['ink_left'], 3)} (letters only "
+                   f"{_f(er['letters_left'], 3)}), ghosts {_f(er['ghosts'], 3)}, art lost "
+                   f"{_f(er['art_lost'], 4)} (worst page {_f(er['art_lost_max'], 4)}), "
+                   f"spill {_f(er['spill'], 2)}‰, CER {_f(er['cer'], 3)}")
     stages = ", ".join(f"{k} {v['mean']:.2f}" for k, v in t["timings"].items())
     out.append(f"seconds per image: {stages}; wall {report['wall_s']:.0f}s "
                f"(inpainter {report['inpainter']})")

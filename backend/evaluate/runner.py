@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from backend.cmd_translate import write_outputs
 from backend.evaluate.dataset import Sample
+from backend.evaluate.erasing import diff_thumb, erase_page
 from backend.evaluate.page import PageRecord, evaluate_page, failed_page
 from backend.evaluate.recording import RecordingModels
 from backend.evaluate.thumbs import Thumbs, input_thumb, make_thumbs
@@ -36,6 +37,8 @@ PAGES_DIR = "pages"
 class Evaluated:
     record: PageRecord
     thumbs: Thumbs | None
+    # The erasing diff view (base64 JPEG), on erase-only runs.
+    diff: str = ""
 
 
 @dataclass(slots=True)
@@ -69,7 +72,12 @@ class Evaluator:
         item = Input(str(sample.path), sample.path.stem, sample.path.suffix.lower(), False)
         written = write_outputs(self.out_dir / PAGES_DIR, item, data, result, self.job)
         record.output = written.relative_to(self.out_dir).as_posix()
-        return Evaluated(record, make_thumbs(image, result.image, record, sample.truth))
+        thumbs = make_thumbs(image, result.image, record, sample.truth)
+        diff = ""
+        if self.job.translator.name == "none":
+            record.erasing = erase_page(sample.truth, image, result)
+            diff = diff_thumb(image, result.image, sample.truth, thumbs.scale)
+        return Evaluated(record, thumbs, diff)
 
     def failed(self, sample: Sample, data: bytes, error: str) -> Evaluated:
         record = failed_page(sample, error)

@@ -62,6 +62,8 @@ def _section(page: Evaluated, anchor: str) -> str:
     if r.output and thumbs and thumbs.output:
         out = f'<a href="{escape(r.output)}" title="full size">{out}</a>'
     drawn = _img(thumbs.blocks if thumbs else "", f"{r.name} blocks")
+    diff = (f"<figure>{_img(page.diff, f'{r.name} diff')}<figcaption>diff: changed outside "
+            "the text in red</figcaption></figure>") if page.diff else ""
     leftovers = ""
     if r.removal and r.removal.leftovers:
         items = "".join(f"<li>{escape(t)}</li>" for t in r.removal.leftovers)
@@ -69,8 +71,8 @@ def _section(page: Evaluated, anchor: str) -> str:
     link = f'<p><a href="{escape(r.output)}">full-size output</a></p>' if r.output else ""
     return (f"<section>{title}<div class=row><figure>{inp}<figcaption>input</figcaption>"
             f"</figure><figure>{out}<figcaption>output</figcaption></figure><figure>{drawn}"
-            f"<figcaption>blocks</figcaption></figure></div><div class=facts><div>{figures(r)}"
-            f"{link}{leftovers}</div>{_blocks_table(r)}</div></section>")
+            f"<figcaption>blocks</figcaption></figure>{diff}</div><div class=facts><div>"
+            f"{figures(r)}{link}{leftovers}</div>{_blocks_table(r)}</div></section>")
 
 
 def _index(pages: Sequence[Evaluated]) -> str:

@@ -45,6 +45,14 @@ hugging the glyphs more tightly than an annotator's.</li>
 the output (blocks kept on purpose are left out). 1.00 is clean.</li>
 <li><b>inside</b>: share of the translation lines OCR reads in the output that lie inside the
 box they were fitted into. <b>found</b>: share of the translation's words read back.</li>
+<li><b>erasing</b> (erase-only runs, <code>--translator none</code>, pages with boxes): the
+figures of EVAL.md. <b>found</b>: boxes with half their ink inside a block; <b>ink left</b>:
+ink in the boxes not lightened by 60 (<i>letters</i>: counting only dark shapes that stay in
+the boxes, not the outline or art a loose box takes in); <b>ghosts</b>: ink on flat boxes
+left more than 24 off the background; <b>art lost</b>: ink outside the text areas lightened
+by more than 80; <b>spill</b>: pixels changed by more than 48 outside the text areas, per
+thousand. The <b>diff</b> view shows the output faded, with the pixels changed inside the
+text areas in green and <span style="color:#e61414">outside them in red</span>.</li>
 <li><b>overflow</b>: blocks whose translation did not fit at the smallest allowed size.</li>
 <li><b>font</b>: rendered font size over the source line height (median).
 <b>contrast</b>: WCAG contrast of the text colour against the background behind it (lowest
@@ -109,6 +117,24 @@ def figures(r: PageRecord, row: bool = False) -> str:
     if r.layout_mismatch:
         body += (f'<tr><th>layout</th><td class="bad">{r.layout_mismatch} block(s) differ '
                  "from the pipeline's</td></tr>")
+    if r.erasing is not None:
+        e = r.erasing.figures()
+        art = e["art_lost"]
+        body += ("<tr><th>erasing</th><td>"
+                 f"found {_bad(fmt(e['found']), (e['found'] or 0) < 0.96)} · "
+                 f"ink left {_bad(fmt(e['ink_left']), (e['ink_left'] or 0) > 0.05)} "
+                 f"(letters {fmt(e['letters_left'])}) · "
+                 f"ghosts {_bad(fmt(e['ghosts']), (e['ghosts'] or 0) > 0.03)} · "
+                 f"art lost {_bad(fmt(art, 4), art is not None and art > 0.005)} · "
+                 f"spill {_bad(fmt(e['spill']), (e['spill'] or 0) > 0.4)}‰ · "
+                 f"CER {fmt(e['cer'])}</td></tr>")
+    if r.korean is not None:
+        k = r.korean
+        cer = _bad(fmt(k.cer), k.cer is not None and k.cer > 0.08)
+        removed = _bad(fmt(k.removed), k.removed is not None and k.removed < 0.9)
+        body += (f"<tr><th>korean</th><td>hangul CER {cer} over {k.syllables} syllables; "
+                 f"removed {removed} ({k.left} of the {k.readable} Tesseract reads in the "
+                 "input still read)</td></tr>")
     return f"<table>{body}</table>"
 
 
@@ -132,4 +158,9 @@ def totals_tables(t: dict[str, Any]) -> str:
                      t["detection"])
             + _table("Text removal", {"removal": t["removal"]})
             + _table("Placement", {"placement": t["placement"]})
+            + (_table("Erasing (EVAL.md; means over pages, CER over characters)",
+                      {"erasing": t["erasing"]}) if t.get("erasing", {}).get("pages") else "")
+            + (_table("Lettering", {"lettering": t["lettering"]}) if "lettering" in t else "")
+            + (_table("Korean (hangul CER; hangul removed, read by Tesseract kor)",
+                      {"korean": t["korean"]}) if t.get("korean", {}).get("images") else "")
             + _table("Seconds per stage", t["timings"]))

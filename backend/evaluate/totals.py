@@ -8,6 +8,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+from backend.evaluate.erasing import erase_totals
+from backend.evaluate.korean import korean_totals
+from backend.evaluate.lettering import lettering_totals
 from backend.evaluate.page import PageRecord
 
 
@@ -111,5 +114,8 @@ def totals(records: Sequence[PageRecord]) -> dict[str, Any]:
         "detection": detection_totals(ok),
         "removal": removal_totals(ok),
         "placement": placement_totals(ok),
+        "erasing": erase_totals([r.erasing for r in ok if r.erasing is not None]),
+        "lettering": lettering_totals([r.lettering for r in ok if r.lettering is not None]),
+        "korean": korean_totals([r.korean for r in ok if r.korean is not None]),
         "timings": timing_totals(records),
     }

@@ -21,10 +21,13 @@ import httpx
 
 from backend.server.netpolicy import FetchPolicy, IPAddress
 from workers.errors import FetchBlocked, FetchFailed, TooLarge
+from workers.imageio import AVIF_DECODES
 
 BROWSER_UA = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
               "(KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36")
-ACCEPT = "image/avif,image/webp,image/apng,image/*,*/*;q=0.8"
+# What a browser asks for, less what we could not decode: a CDN that negotiates AVIF must not
+# be told we take it when this Pillow cannot read it.
+ACCEPT = ("image/avif," if AVIF_DECODES else "") + "image/webp,image/apng,image/*,*/*;q=0.8"
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 UPLOAD_HINT = "; the client may upload the image bytes instead"
 

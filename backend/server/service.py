@@ -5,6 +5,7 @@ Events: `progress {stage: "fetch"}` while downloading, then the pipeline's `queu
 {position}` and `progress {stage}`, and finally one terminal event per image: `done
 {result_url, cached}` or `error {code, message, retryable}`. One image failing never fails
 its job or the server.
+What the server holds is bounded by images and by decoded pixels (`scheduler.Load`).
 """
 
 from __future__ import annotations
@@ -15,16 +16,17 @@ import time
 from collections.abc import Coroutine, Sequence
 from typing import Any
 
-from backend.server.cache import Entry, ResultCache, cache_key, encode_result, fingerprint
+from backend.server.cache import Entry, ResultCache, encode_result
 from backend.server.config import ServerConfig
 from backend.server.fetch import Fetcher
 from backend.server.hub import Hub
 from backend.server.intake import Intake, inspect
 from backend.server.jobs import ImageEntry, Job, JobStore
+from backend.server.keys import ResultKeys
 from backend.server.metrics import Metrics
 from backend.server.payloads import JobSpec
-from backend.server.scheduler import PriorityGate
-from workers.config import JobSettings, Limits
+from backend.server.scheduler import Load, PriorityGate
+from workers.config import Limits
 from workers.errors import Cancelled, InternalError, ItpError, QueueFull
 from workers.pipeline.api import ImageTask, Pipeline, PipelineEvent
 from workers.types import PageResult
@@ -47,14 +49,11 @@ class JobService:
         self._started = asyncio.Event()
         self.start_error: ItpError | None = None
         self._gate = PriorityGate(config.fetch_concurrency)
+        self.load = Load(config.max_backlog)
         self._viewport: list[str] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self.limits = limits or Limits()
-        # What made the results so far, by role (`PageResult.used`): the cache key of what
-        # the pipeline would make now. Learned from its results; "fill" (no inpainter was
-        # needed) says nothing about the inpainter.
-        self._used: dict[str, str] = {}
-        self._fingerprints: dict[JobSettings, tuple[tuple[tuple[str, str], ...], str]] = {}
+        self.keys = ResultKeys(version)
         self.fetching = 0
 
     # -- pipeline lifecycle ----------------------------------------------------------------
@@ -70,7 +69,7 @@ class JobService:
     def mark_started(self, error: ItpError | None = None) -> None:
         self.start_error = error
         if error is None and self._pipeline is not None:
-            self._learn(self._pipeline.models_used())
+            self.keys.learn(self._pipeline.models_used())
         self._started.set()
 
     @property
@@ -78,17 +77,16 @@ class JobService:
         return self._started.is_set() and self.start_error is None and self.pipeline.ready
 
     def backlog(self) -> int:
-        return self._pipeline.backlog() if self._pipeline is not None else 0
+        return self.load.backlog(self._pipeline.backlog() if self._pipeline else 0)
 
     def admit(self) -> None:
         """Admission control, before a job or upload is accepted."""
         if self.start_error is not None:
             raise self.start_error
-        waiting = self.backlog() + self.fetching
-        if waiting > self.config.max_backlog:
+        refusal = self.load.refusal(self._pipeline.backlog() if self._pipeline else 0)
+        if refusal is not None:
             self.metrics.jobs_refused += 1
-            raise QueueFull(f"{waiting} images are waiting (limit {self.config.max_backlog}); "
-                            "retry later")
+            raise QueueFull(refusal)
 
     async def close(self) -> None:
         for task in list(self._tasks):
@@ -104,6 +102,7 @@ class JobService:
             self.hub.follow(spec.session, job.job_id)
         for url, referer in spec.images:
             image = self.store.add_image(job, url, referer)
+            self.load.open.add(image.image_id)
             self._spawn(job, image, self._fetch(job, image))
         self.metrics.jobs_created += 1
         log.info("job=%s images=%d source=%s target=%s outcome=accepted", job.job_id,
@@ -117,7 +116,7 @@ class JobService:
         if job.cancelled:
             raise Cancelled("the job was cancelled")
         checked = await asyncio.to_thread(inspect, data, self.limits,
-                                          self._fingerprint(job.settings))
+                                          self.keys.fingerprint(job.settings))
         match = next((i for i in job.images.values() if url and i.url == url), None)
         if match is not None and match.status not in ("fetching", "failed"):
             return match  # already on its way or done: nothing to redo
@@ -125,6 +124,7 @@ class JobService:
         if image.task is not None:
             image.task.cancel()
         image.status = "fetching"
+        self.load.open.add(image.image_id)
         self._spawn(job, image, self._intake(job, image, data, checked))
         return image
 
@@ -148,6 +148,7 @@ class JobService:
                   if (image := self.store.image(i)) is not None and not image.terminal]
         self._viewport = wanted
         self._gate.prioritize(wanted)
+        self.load.prioritize(wanted)
         self._prioritize_in_pipeline()
 
     def _prioritize_in_pipeline(self) -> None:
@@ -162,37 +163,55 @@ class JobService:
     async def _fetch(self, job: Job, image: ImageEntry) -> None:
         self.fetching += 1
         try:
+            # Downloads wait for room: what is downloaded is held until the image ends.
+            await self.load.room.take(image.image_id, 1)
             async with self._gate.slot(image.image_id):
                 self._emit(job, image, "progress", stage="fetch")
                 started = time.perf_counter()
                 data = await self.fetcher.fetch(image.url, image.referer)
                 self.metrics.fetch_seconds.observe(time.perf_counter() - started)
+                # In the slot: while this image waits for room in the pipeline, no other
+                # download starts to wait beside it.
+                if not await self._enter(job, image, data):
+                    return
         except ItpError as exc:
             self._fail(job, image, exc)
             return
         finally:
             self.fetching -= 1
-        await self._intake(job, image, data)
+        await self._submit(job, image, data)
 
     async def _intake(self, job: Job, image: ImageEntry, data: bytes,
-                      checked: Intake | None = None) -> None:
+                      checked: Intake) -> None:
+        if await self._enter(job, image, data, checked):
+            await self._submit(job, image, data)
+
+    async def _enter(self, job: Job, image: ImageEntry, data: bytes,
+                     checked: Intake | None = None) -> bool:
+        """The header check, the results cache, then room in the pipeline for the image's
+        decoded pixels. False when the image has ended on the way (failed, or cached)."""
         try:
             intake = checked if checked is not None else await asyncio.to_thread(
-                inspect, data, self.limits, self._fingerprint(job.settings))
+                inspect, data, self.limits, self.keys.fingerprint(job.settings))
         except ItpError as exc:
             self._fail(job, image, exc)
-            return
+            return False
         image.key, image.input_format = intake.key, intake.format
         image.sha256 = intake.sha256
         entry = self.cache.lookup(intake.key)
         if entry is not None:
             self._done(job, image, entry, cached=True)
-            return
+            return False
+        await self.load.enter(image.image_id, intake.width * intake.height)
+        return True
+
+    async def _submit(self, job: Job, image: ImageEntry, data: bytes) -> None:
         await self._started.wait()
         if self.start_error is not None:
             self._fail(job, image, self.start_error)
             return
         if job.cancelled or image.terminal:
+            self.load.ended(image.image_id)
             return
         image.status = "queued"
         try:
@@ -201,6 +220,7 @@ class JobService:
         except ItpError as exc:
             self._fail(job, image, exc)
             return
+        self.load.submitted.add(image.image_id)
         if image.image_id in self._viewport:
             self._prioritize_in_pipeline()
 
@@ -230,9 +250,9 @@ class JobService:
             self._fail(job, image, error)
 
     async def _store(self, job: Job, image: ImageEntry, result: PageResult) -> None:
-        self._learn(result.used)
+        self.keys.learn(result.used)
         # Keyed by what made it: the models are known now, as the stages reported them.
-        image.key = cache_key(image.sha256, self._fingerprint(job.settings))
+        image.key = self.keys.key(image.sha256, job.settings)
         try:
             data, ext = await asyncio.to_thread(encode_result, result.image,
                                                 image.input_format)
@@ -247,6 +267,7 @@ class JobService:
 
     def _done(self, job: Job, image: ImageEntry, entry: Entry, *, cached: bool) -> None:
         image.status = "done"
+        self.load.ended(image.image_id)
         self.store.record_result(image.image_id, entry.key)
         self.metrics.images_done[cached] += 1
         self._emit(job, image, "done", result_url=f"/v1/results/{image.image_id}",
@@ -256,6 +277,7 @@ class JobService:
         if image.terminal:
             return
         image.status = "failed"
+        self.load.ended(image.image_id)
         self.metrics.images_failed[error.code] += 1
         self._emit(job, image, "error", code=error.code, message=error.message,
                    retryable=error.retryable)
@@ -269,19 +291,6 @@ class JobService:
                 stamped["seq"], kind, " ".join(f"{k}={v}" for k, v in fields.items()))
 
     # -- plumbing --------------------------------------------------------------------------
-
-    def _learn(self, used: dict[str, str]) -> None:
-        for role, name in used.items():
-            if not (role == "inpainter" and name == "fill"):
-                self._used[role] = name
-
-    def _fingerprint(self, job: JobSettings) -> str:
-        used = tuple(sorted(self._used.items()))
-        found = self._fingerprints.get(job)
-        if found is None or found[0] != used:
-            found = self._fingerprints[job] = (used, fingerprint(job, self._used,
-                                                                 self.version))
-        return found[1]
 
     def _spawn(self, job: Job, image: ImageEntry, work: Coroutine[Any, Any, None]) -> None:
         task = self._background(work)

@@ -25,7 +25,7 @@ KILL_SETTINGS = SETTINGS.with_(translator=TranslatorSettings(name="deterministic
 
 async def test_killed_workers_lose_nothing(tmp_path: Path) -> None:
     need_redis()
-    from workers.pipeline.distributed import RedisPipeline
+    from workers.pipeline.redis import RedisPipeline
 
     cluster = Cluster(tmp_path)
     events: asyncio.Queue[PipelineEvent] = asyncio.Queue()
@@ -78,7 +78,7 @@ async def test_killed_workers_lose_nothing(tmp_path: Path) -> None:
 async def _settled(pipeline: object) -> list[str]:
     """The blobs left once the server has handled the last events (it frees them right
     after emitting)."""
-    from workers.pipeline.distributed import RedisPipeline
+    from workers.pipeline.redis import RedisPipeline
 
     assert isinstance(pipeline, RedisPipeline)
     left: list[str] = []

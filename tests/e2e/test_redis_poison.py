@@ -19,7 +19,7 @@ TRIES = 3
 
 async def test_poison_page_is_dead_lettered_alone(tmp_path: Path) -> None:
     need_redis()
-    from workers.pipeline.distributed import RedisPipeline
+    from workers.pipeline.redis import RedisPipeline
 
     cluster = Cluster(tmp_path, claim_idle_s=1.0, max_deliveries=TRIES)
     events: asyncio.Queue[PipelineEvent] = asyncio.Queue()

@@ -20,7 +20,7 @@ IMAGES = 20
 
 async def test_run_survives_a_redis_restart(tmp_path: Path) -> None:
     need_redis()
-    from workers.pipeline.distributed import RedisPipeline
+    from workers.pipeline.redis import RedisPipeline
 
     cluster = Cluster(tmp_path, blobs="redis")
     events: asyncio.Queue[PipelineEvent] = asyncio.Queue()

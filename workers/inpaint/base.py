@@ -15,10 +15,13 @@ from workers.types import Image, Mask
 
 @dataclass(frozen=True, slots=True)
 class InpaintItem:
-    """An RGB crop and its mask (255 = fill these pixels)."""
+    """An RGB crop and its mask (255 = fill these pixels). `scale` (<= 1): a model that
+    learned on small text may work on the crop scaled by this and return it at full size
+    (`workers.inpaint.crops`); patch-copying models work at full size whatever it says."""
 
     image: Image
     mask: Mask
+    scale: float = 1.0
 
 
 class Inpainter(Protocol):

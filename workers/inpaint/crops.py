@@ -1,13 +1,16 @@
-"""The preprocess stage: cut model-ready crops around the textured blocks.
+"""The preprocess stage: cut model-ready crops around the glyph masks of textured blocks.
 
-Only the masked regions plus a margin of context go through the model: on a webtoon slice
-that is a few percent of the pixels. Crops that overlap are merged (the model must see each
-pixel once), sides are rounded up to a multiple of 16 so equal shapes batch together.
+Only those masks plus a margin of context go through the model (a flat block's glyphs are
+filled with its colour first, so the model sees erased bubbles beside the art, never their
+text): on a webtoon slice that is a few percent of the pixels. Crops that overlap are
+merged (the model must see each pixel once), sides are rounded up to a multiple of 16 so
+equal shapes batch together.
 
-Each crop is scaled for the model so its text lines are at most MODEL_LINE_PX tall (and its
-long side at most MODEL_MAX_SIDE): the model's cost grows with pixels, and filling a stroke
-36 px wide needs no more detail than filling one 18 px wide. Only masked pixels are pasted
-back, so the page outside the text keeps its full resolution.
+Each crop carries the scale at which a learned model may work on it, so its text lines are
+at most MODEL_LINE_PX tall (and its long side at most MODEL_MAX_SIDE): the model's cost grows
+with pixels, and filling a stroke 36 px wide needs no more detail than filling one 18 px
+wide. A patch-copying model works at full size instead (`workers.inpaint.batched`). Only
+masked pixels are pasted back, so the page outside the text keeps its full resolution.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from workers.inpaint.fills import apply_fills
 from workers.types import Box, Crop, Image, Mask, PageLayout, SizeClass, u8
 
 ROUND_TO = 16
@@ -26,6 +30,9 @@ MODEL_MAX_SIDE = 1024
 MERGE_SLACK = 1.25
 # Text lines are scaled to at most this height for the model.
 MODEL_LINE_PX = 28
+# How far past its line box a glyph mask may reach, in line heights
+# (`workers.process.glyphs`: BOX_SLACK + EDGE_LINES, rounded up).
+MASK_REACH = 0.35
 
 
 def _margin(line_height: float) -> int:
@@ -85,8 +92,36 @@ def size_class(box: Box) -> SizeClass:
     return "long" if max(box[2] - box[0], box[3] - box[1]) > SHORT_MAX else "short"
 
 
+def model_mask(layout: PageLayout) -> Mask:
+    """The page's mask where the inpainter fills: the glyph masks of `model` blocks only
+    (a flat block's glyphs are filled with its colour, and never go to the model)."""
+    height, width = layout.mask.shape
+    area = np.zeros((height, width), bool)
+    for block in layout.blocks:
+        if block.erase != "model":
+            continue
+        # Glyph masks reach at most a third of a line past their line boxes.
+        pad = round(MASK_REACH * block.line_height) + 2
+        for line in block.lines:
+            x0, y0, x1, y1 = line.bbox
+            area[max(0, y0 - pad): y1 + pad, max(0, x0 - pad): x1 + pad] = True
+    for block in layout.blocks:
+        if block.erase == "fill" and block.bubble is not None:
+            x0, y0, x1, y1 = block.bubble.box
+            area[y0:y1, x0:x1] &= block.bubble.interior == 0
+    out: Mask = np.where(area, layout.mask, 0).astype(np.uint8)
+    return out
+
+
 def plan_crops(image: Image, layout: PageLayout) -> list[Crop]:
+    """Crops around the glyph masks of `model` blocks, cut from the page with its flat
+    blocks already filled (the model sees the erased bubble next to the art, not text)."""
     height, width = image.shape[:2]
+    mask_all = model_mask(layout)
+    if not mask_all.any():
+        return []
+    if any(b.erase == "fill" for b in layout.blocks):
+        image = apply_fills(image, layout)
     boxes: list[Box] = []
     owners: list[set[int]] = []
     for block in layout.blocks:
@@ -105,12 +140,12 @@ def plan_crops(image: Image, layout: PageLayout) -> list[Crop]:
     for merged in _merge(boxes):
         box = _round_up(merged, width, height)
         x0, y0, x1, y1 = box
-        mask = layout.mask[y0:y1, x0:x1]
+        mask = mask_all[y0:y1, x0:x1]
         if not mask.any():
             continue
         idx = tuple(sorted(i for b, o in zip(boxes, owners, strict=True) if _overlaps(b, box)
                            for i in o))
-        patch = u8(cv2.bilateralFilter(image[y0:y1, x0:x1], 5, 25, 5))
+        patch = image[y0:y1, x0:x1].copy()
         line_px = min((heights[i] for i in idx), default=MODEL_LINE_PX) or MODEL_LINE_PX
         scale = min(1.0, MODEL_LINE_PX / line_px, MODEL_MAX_SIDE / max(x1 - x0, y1 - y0))
         model_box = (0, 0, round((x1 - x0) * scale), round((y1 - y0) * scale))
@@ -118,16 +153,25 @@ def plan_crops(image: Image, layout: PageLayout) -> list[Crop]:
     return crops
 
 
-def to_model_size(crop: Crop) -> tuple[Image, Mask]:
-    """The crop as the model sees it (scaled by `crop.scale`)."""
-    h, w = crop.mask.shape
-    scale = crop.scale
+def to_model_size(crop: Crop) -> tuple[Image, Mask, float]:
+    """What the inpainter is given for a crop: its pixels, its mask and the scale the model
+    may work at (`InpaintItem`); the inpainter denoises and scales as its model needs."""
+    return crop.image, crop.mask, crop.scale
+
+
+def shrink(image: Image, mask: Mask, scale: float) -> tuple[Image, Mask]:
+    """A crop as a learned model sees it: denoised (it would continue JPEG noise as texture)
+    and scaled by `scale` (<= 1)."""
+    image = u8(cv2.bilateralFilter(image, 5, 25, 5))
     if scale >= 1:
-        return crop.image, crop.mask
+        return image, mask
+    h, w = mask.shape
     size = (max(8, round(w * scale)), max(8, round(h * scale)))
-    image = u8(cv2.resize(crop.image, size, interpolation=cv2.INTER_AREA))
-    mask = cv2.resize(crop.mask, size, interpolation=cv2.INTER_NEAREST)
-    return image, np.where(mask > 0, 255, 0).astype(np.uint8)
+    small = u8(cv2.resize(image, size, interpolation=cv2.INTER_AREA))
+    # Any coverage counts: a thin stroke must not vanish from the smaller mask and come back
+    # unfilled when the result is pasted at full size.
+    small_mask = cv2.resize(mask, size, interpolation=cv2.INTER_AREA)
+    return small, np.where(small_mask > 0, 255, 0).astype(np.uint8)
 
 
 def paste(target: Image, crop: Crop, filled: Image) -> None:

@@ -1,27 +1,16 @@
-"""Erasing the text: flat fill where the background is one colour, the model elsewhere."""
+"""Erasing the text: flat fill where the background is one colour (`workers.inpaint.fills`),
+the model elsewhere."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
-
 from workers.inpaint.base import Inpainter, InpaintItem
 from workers.inpaint.crops import paste, to_model_size
-from workers.types import Crop, Image, PageLayout
+from workers.inpaint.fills import apply_fills
+from workers.types import Crop, Image
 
-
-def apply_fills(image: Image, layout: PageLayout) -> Image:
-    """A copy of the page with every flat block's text pixels set to its background colour."""
-    out = image.copy()
-    height, width = layout.mask.shape
-    for block in layout.blocks:
-        if block.erase != "fill":
-            continue
-        x0, y0, x1, y1 = block.region(width, height)
-        sel = layout.mask[y0:y1, x0:x1] > 0
-        out[y0:y1, x0:x1][sel] = np.array(block.background, np.uint8)
-    return out
+__all__ = ["apply_fills", "inpaint_crops"]
 
 
 def inpaint_crops(target: Image, crops: Sequence[Crop], inpainter: Inpainter) -> None:

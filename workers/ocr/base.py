@@ -40,9 +40,18 @@ class TextRecognizer(Protocol):
     """Reads line crops (RGB, upright: vertical columns already rotated to read left to
     right). Thread-safe for one call at a time per instance."""
 
-    name: str
     # Languages it reads (ISO 639-1: "ja", "zh", "en", "ko", ...).
     langs: frozenset[str]
+
+    @property
+    def name(self) -> str:
+        """Which model reads: part of what made a result (a loaded-on-first-use recognizer
+        names what it loaded)."""
+
+    @property
+    def min_score(self) -> float:
+        """Below this score a line it read is unsure: kept only on flat ground
+        (`workers.ocr.keep`)."""
 
     def recognize(self, crops: Sequence[Image]) -> list[Recognition]:
         """One result per crop, in order; batched internally."""

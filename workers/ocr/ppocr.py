@@ -22,6 +22,10 @@ from workers.types import Image
 
 # The detector's smallest side after its resize (it works on multiples of 32).
 DET_MIN_SIDE = 32
+# The DB detector's thresholds: pixels of its text map over THRESH are text, and a box is
+# kept when its mean over the box reaches BOX_THRESH.
+DET_THRESH = 0.3
+DET_BOX_THRESH = 0.5
 
 
 class Ppocr:
@@ -29,7 +33,8 @@ class Ppocr:
     a recognizer. Calls are serialised: one page at a time per instance."""
 
     def __init__(self, threads: int = 0, use_cuda: bool = False,
-                 det_limit: int = DET_LIMIT) -> None:
+                 det_limit: int = DET_LIMIT, det_thresh: float = DET_THRESH,
+                 det_box_thresh: float = DET_BOX_THRESH) -> None:
         self.det_limit = det_limit
         params: dict[str, Any] = {
             # RapidOCR warns on every tile without text; an empty tile is normal for us.
@@ -39,6 +44,8 @@ class Ppocr:
             "Global.max_side_len": 2400,
             "Det.limit_side_len": det_limit,
             "Det.limit_type": "max",
+            "Det.thresh": det_thresh,
+            "Det.box_thresh": det_box_thresh,
             "Rec.rec_batch_num": 16,
             "EngineConfig.onnxruntime.intra_op_num_threads": threads if threads > 0 else -1,
             "EngineConfig.onnxruntime.inter_op_num_threads": 1,
@@ -96,6 +103,8 @@ class PpocrDetector:
 class PpocrRecognizer:
     name = "ppocr"
     langs = frozenset({"ja", "zh", "en", "fr", "de", "es", "it", "pt", "nl", "id", "vi"})
+    # Under this score a detection is usually texture (screentone, hatching) read as glyphs.
+    min_score = 0.5
 
     def __init__(self, owner: Ppocr) -> None:
         self._owner = owner

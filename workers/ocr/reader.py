@@ -1,24 +1,34 @@
 """The OCR stage: detect once, pick the recognizer for the page's language, read each line.
 
 Tall strips are cut into overlapping tiles for the detector; the tiles' detections are merged
-before recognition, so each line is recognised once, in one batch for the whole page.
+before recognition, so each line is recognised once, in one batch for the whole page. With
+`--source auto` the recognizer is chosen per page before the page is read (Korean or the
+others: `workers.ocr.script`), and the page's language is the one its recognizer reads.
+Lines are kept by the score of the recognizer that read them (`workers.ocr.keep`): on a
+Korean page a hangul line is never dropped for what the Chinese recognizer made of it, and an
+unsure line is kept when it reads as kana or hangul.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
+import cv2
 import numpy as np
 from rapidocr.utils.process_img import get_rotate_crop_image
 
 from workers.lang import detect_source_lang
 from workers.ocr.base import Quad, TextDetector, TextRecognizer
+from workers.ocr.keep import keep_line
+from workers.ocr.script import read_page
 from workers.ocr.tiling import DET_LIMIT, keep_in_tile, merge_lines, plan_tiles, shift_line
-from workers.types import Image, PageText, TextLine
+from workers.types import Image, PageText, TextLine, u8
 
-# Below this recognition score a "line" is usually texture read as glyphs.
-MIN_SCORE = 0.5
+log = logging.getLogger(__name__)
 
+# Images up to this size (long side, px) are searched again at 2x when nothing is found.
+SMALL_IMAGE = 512
 
 class PageReader:
     """Reads a page's text lines. One call at a time per reader (its models are not
@@ -31,20 +41,34 @@ class PageReader:
         self.detector = detector
         self.recognizers = tuple(recognizers)
         self.det_limit = det_limit
+        # The recognizer for Chinese, Japanese and Latin scripts, and the Korean one.
+        self.main = next((r for r in self.recognizers if "ko" not in r.langs),
+                         self.recognizers[0])
+        self.korean = next((r for r in self.recognizers if "ko" in r.langs), None)
+        self._warned = False
 
     @property
     def name(self) -> str:
         return "+".join([self.detector.name, *(r.name for r in self.recognizers)])
 
     def warm_up(self) -> None:
-        import cv2
-
         img = np.full((96, 320, 3), 255, np.uint8)
         cv2.putText(img, "warm up", (10, 60), cv2.FONT_HERSHEY_SIMPLEX, 1.5, (0, 0, 0), 3)
         self.read(img, "auto")
 
     def detect(self, image: Image) -> list[TextLine]:
-        """Line boxes (no text yet) of the whole page, tall strips tiled."""
+        """Line boxes (no text yet) of the whole page, tall strips tiled. A small image in
+        which nothing is found is looked at again at twice its size: the detector misses
+        lettering of 20 px or so when it has no room around it (a cropped bubble)."""
+        boxes = self._detect(image)
+        height, width = image.shape[:2]
+        if boxes or max(height, width) > SMALL_IMAGE:
+            return boxes
+        bigger = u8(cv2.resize(image, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC))
+        return [TextLine(tuple((x / 2, y / 2) for x, y in ln.polygon), ln.text, ln.score,
+                         ln.vertical) for ln in self._detect(bigger)]
+
+    def _detect(self, image: Image) -> list[TextLine]:
         height, width = image.shape[:2]
         boxes: list[TextLine] = []
         for tile in plan_tiles(width, height, self.det_limit):
@@ -52,12 +76,6 @@ class PageReader:
             shifted = (shift_line(_line(q), tile.y0) for q in quads)
             boxes.extend(ln for ln in shifted if keep_in_tile(ln, tile))
         return merge_lines(boxes)
-
-    def recognizer_for(self, lang: str) -> TextRecognizer:
-        for recognizer in self.recognizers:
-            if lang in recognizer.langs:
-                return recognizer
-        return self.recognizers[0]
 
     def read(self, image: Image, source: str = "auto") -> PageText:
         boxes = self.detect(image)
@@ -67,14 +85,19 @@ class PageReader:
         crops = [np.ascontiguousarray(
             get_rotate_crop_image(bgr, np.array(b.polygon, np.float32))[:, :, ::-1])
             for b in boxes]
-        recognizer = self.recognizer_for(source)
-        lines = []
-        for box, rec in zip(boxes, recognizer.recognize(crops), strict=True):
-            if not rec.text or rec.score < MIN_SCORE or _is_noise(rec.text):
-                continue
-            lines.append(TextLine(box.polygon, rec.text, rec.score,
-                                  _is_vertical(box.polygon, rec.text)))
-        lang = detect_source_lang(ln.text for ln in lines) if source == "auto" else source
+        if source == "ko" and self.korean is None and not self._warned:
+            self._warned = True
+            log.warning("no Korean recognizer on this machine: Korean pages are read as noise")
+        reading = read_page(crops, [b.bbox for b in boxes], self.main, self.korean, source)
+        floor = reading.recognizer.min_score
+        lines = _settle_single_glyphs(
+            [TextLine(box.polygon, rec.text, rec.score, _is_vertical(box.polygon, rec.text))
+             for box, rec in zip(boxes, reading.recognitions, strict=True)
+             if keep_line(rec.text, rec.score, floor)])
+        if reading.korean:
+            lang = "ko"
+        else:
+            lang = detect_source_lang(ln.text for ln in lines) if source == "auto" else source
         return PageText(lines, lang if lines or source != "auto" else "")
 
 
@@ -82,9 +105,20 @@ def _line(quad: Quad) -> TextLine:
     return TextLine(tuple((float(x), float(y)) for x, y in quad), "", 1.0, False)
 
 
-def _is_noise(text: str) -> bool:
-    """A lone comma or dot read off screentone. (CJK ellipses and ！？ are real bubbles.)"""
-    return all(ch.isascii() and not ch.isalnum() for ch in text)
+def _settle_single_glyphs(lines: list[TextLine]) -> list[TextLine]:
+    """A line of one glyph has no direction of its own ("や" split off the top of a
+    column): on a page set mostly in columns, one whose box is at least as tall as wide is
+    a column too, so the page's reading order puts it where it belongs."""
+    longer = [ln for ln in lines if len(ln.text) >= 2]
+    if not longer or 2 * sum(ln.vertical for ln in longer) <= len(longer):
+        return lines
+    def settled(ln: TextLine) -> TextLine:
+        x0, y0, x1, y1 = ln.bbox
+        if len(ln.text) == 1 and not ln.vertical and y1 - y0 >= x1 - x0:
+            return TextLine(ln.polygon, ln.text, ln.score, True)
+        return ln
+
+    return [settled(ln) for ln in lines]
 
 
 def _is_vertical(poly: Sequence[tuple[float, float]], text: str) -> bool:

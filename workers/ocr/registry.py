@@ -7,10 +7,11 @@ its own detector and recognizers, so readers never wait on each other.
 from __future__ import annotations
 
 from workers.config import MachineSettings
+from workers.ocr.korean import NAMES, KoreanRecognizer
 from workers.ocr.reader import PageReader
 
-# `--korean-ocr` choices.
-KOREAN = ("auto", "onnx", "tesseract")
+# `--korean-ocr` choices (`workers.ocr.korean`).
+KOREAN = NAMES
 
 
 def load_reader(machine: MachineSettings, threads: int = 1) -> PageReader:
@@ -19,4 +20,8 @@ def load_reader(machine: MachineSettings, threads: int = 1) -> PageReader:
 
     cuda = machine.device.startswith("cuda")
     ppocr = Ppocr(threads=threads, use_cuda=cuda)
-    return PageReader(ppocr.detector, [ppocr.recognizer])
+    # Loaded on the first page that may be Korean, so other pages never wait for it.
+    korean = KoreanRecognizer(machine.korean, cache_dir=machine.cache_dir,
+                              download=machine.download, threads=threads,
+                              device=machine.device)
+    return PageReader(ppocr.detector, [ppocr.recognizer, korean])

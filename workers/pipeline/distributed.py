@@ -1,14 +1,16 @@
 """The server's side of the distributed transport: the `Pipeline` protocol over a transport,
 with the stages running in worker processes (`itp worker`) anywhere.
 
-`submit` stores the image's bytes as a blob and opens the image in the ledger with its first
-(`ocr`) message; the events the workers publish come back through one consumer loop and
-become `PipelineEvent`s. Terminal events are emitted once per image: the ledger already lets
-only the first finish through, and this side forgets an image at its first terminal event.
-Blobs are freed as soon as the terminal event is handled (after the result is read).
+`submit` stores the image's bytes as a blob (no copy stays here) and opens the image in the
+ledger with its first (`ocr`) message; the workers' events come back through one `EventFeed`
+and become `PipelineEvent`s: one terminal event per image (the ledger lets only the first
+finish through, and this side forgets an image at it), whatever happens: a full store
+(`queue_full`), events that cannot be handled, a loop restarted after an unforeseen error,
+Redis losing its data (the images it held fail, retryable) or not there yet at start
+(`RedisPipeline` waits for it). Blobs are freed once the terminal event is handled.
 
-`RedisPipeline` is this over Redis; `DistributedPipeline` with the memory transport runs the
-same code in one process (tests).
+`workers.pipeline.redis.RedisPipeline` is this over Redis; with the memory transport the
+same code runs in one process (tests).
 """
 
 from __future__ import annotations
@@ -23,10 +25,11 @@ from workers.config import Settings
 from workers.errors import Cancelled, InternalError, ItpError
 from workers.pipeline import serialize
 from workers.pipeline.api import EventCallback, EventKind, ImageTask, PipelineEvent
+from workers.transport.admission import Admission, need_of, refusal
 from workers.transport.base import Event, ImageInfo, Message, Transport
-from workers.transport.blobs import BlobElsewhere, BlobMissing, BlobStore
-from workers.transport.placement import BlobMode
-from workers.transport.retry import patiently
+from workers.transport.blobs import BlobElsewhere, BlobStore
+from workers.transport.feed import EventFeed
+from workers.transport.retry import patiently, supervise
 from workers.types import PageResult
 
 log = logging.getLogger(__name__)
@@ -36,6 +39,7 @@ log = logging.getLogger(__name__)
 RETRY_S = 60.0
 STOP_WAIT_S = 3.0
 T = TypeVar("T")
+LOST = "the work queue (Redis) lost its data (restarted without its append-only file?)"
 
 
 class DistributedPipeline:
@@ -45,17 +49,21 @@ class DistributedPipeline:
         self.transport = transport
         self.blobs = blobs
         self._on_event = on_event
-        self._consumer = consumer
         self._local: dict[str, str] = {}
         self._waiting: set[str] = set()
         # Images this side has finished whose ledger entry may not be closed yet.
         self._closing: set[str] = set()
         self._opening: dict[str, asyncio.Task[None]] = {}
-        self._foreign = 0
+        self._admission = Admission(blobs, self._patiently)
+        self._feed = EventFeed(transport, blobs, consumer, handle=self._handle,
+                               set_aside=self._set_aside, on_loss=self._forget_lost,
+                               mine=lambda: [*self._local, *self._closing])
         self._tasks: set[asyncio.Task[Any]] = set()
         self._loop: asyncio.Task[None] | None = None
         self._ready = False
-        self._stopping = False
+        # The transport away or refusing: tried again later, never a verdict on an image.
+        self._not_now: tuple[type[Exception], ...] = (*transport.transient, *transport.refused)
+        self._not_stored: tuple[type[Exception], ...] = (ItpError, OSError, *self._not_now)
 
     # -- the Pipeline protocol ---------------------------------------------------------------
 
@@ -67,13 +75,13 @@ class DistributedPipeline:
         if self._loop is not None:
             return
         await patiently(self.transport.setup, self.transport.transient, RETRY_S)
-        self._loop = asyncio.create_task(self._events())
-        self._loop.add_done_callback(self._events_ended)
+        self._loop = asyncio.create_task(supervise("the pipeline's event loop",
+                                                   self._feed.run))
         self._ready = True
 
     async def stop(self) -> None:
         self._ready = False
-        self._stopping = True
+        self._feed.stopping = True
         # The events loop ends by itself within one blocking read. Cancelling a read in
         # flight is the last resort: redis-py can lose the cancellation inside its socket
         # timeout (Python 3.11), leaving the loop waiting on a reply that never comes.
@@ -84,15 +92,20 @@ class DistributedPipeline:
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
-        await asyncio.wait([*tasks, *([self._loop] if self._loop else [])],
-                           timeout=STOP_WAIT_S)
+        ending = [*tasks, *([self._loop] if self._loop else [])]
+        if ending:  # asyncio.wait refuses an empty set (a pipeline stopped before it ran)
+            await asyncio.wait(ending, timeout=STOP_WAIT_S)
         self._loop = None
 
     def submit(self, task: ImageTask) -> None:
+        self._feed.keep(task.image_id)
         self._local[task.image_id] = task.job_id
         self._waiting.add(task.image_id)
         self._emit("queued", task.image_id, task.job_id, position=len(self._waiting))
-        self._opening[task.image_id] = self._spawn(self._open(task))
+        info = ImageInfo(task.image_id, task.job_id, serialize.dump_settings(task.settings),
+                         task.page_index, task.name)
+        need = need_of(task.data, self.settings.machine.limits)
+        self._opening[task.image_id] = self._spawn(self._open(info, task.data, need))
 
     def prioritize(self, image_ids: Sequence[str]) -> None:
         mine = [i for i in image_ids if i in self._local]
@@ -121,26 +134,29 @@ class DistributedPipeline:
         """This server's unfinished images, plus the active ones in the ledger it does not
         know (another server's, or a previous run's): all of them wait for the same
         workers."""
-        return len(self._local) + self._foreign
+        return len(self._local) + self._feed.foreign
 
     # -- submission and cancellation ---------------------------------------------------------
 
-    async def _open(self, task: ImageTask) -> None:
-        image_id = task.image_id
+    async def _open(self, info: ImageInfo, data: bytes, need: int) -> None:
+        image_id, box = info.image_id, [data]
+        del data  # once stored, the server keeps no copy of the image
         try:
-            ref = await self._patiently(lambda: self.blobs.put(image_id, "input", task.data))
+            # Only what the store can carry to the end: refused now beats failing half-way.
+            await self._admission.reserve(image_id, need)
+            ref = await self._patiently(lambda: self.blobs.put(image_id, "input", box[0]))
+            box.clear()
             if image_id not in self._local:
-                await self._patiently(lambda: self.blobs.free(image_id))
+                self._feed.free_later(image_id)  # cancelled meanwhile
                 return
-            info = ImageInfo(image_id, task.job_id, serialize.dump_settings(task.settings),
-                             task.page_index, task.name)
-            first = Message(image_id, task.job_id, (("input", ref),))
+            first = Message(image_id, info.job_id, (("input", ref),))
             await self._patiently(lambda: self.transport.open(info, "ocr", first))
-        except self.transport.transient as exc:
+        except self._not_stored as exc:
             if image_id in self._local:
                 self._forget(image_id)
-                self._emit("error", image_id, task.job_id, error=InternalError(
-                    f"the work queue (Redis) is unreachable: {exc}", retryable=True))
+                self._emit("error", image_id, info.job_id,
+                           error=refusal(exc, self.transport.transient))
+            self._feed.free_later(image_id)  # whatever part of it was stored
         finally:
             self._opening.pop(image_id, None)
 
@@ -149,7 +165,10 @@ class DistributedPipeline:
         opening = [t for t in (self._opening.get(i) for i in image_ids) if t is not None]
         if opening:
             await asyncio.wait(opening)
-        await self._patiently(lambda: self.transport.prioritize(image_ids))
+        try:
+            await self._patiently(lambda: self.transport.prioritize(image_ids))
+        except self._not_stored as exc:  # a full Redis refuses it too: the order is a wish
+            log.warning("could not prioritize %d images: %s", len(image_ids), exc)
 
     async def _close(self, image_ids: list[str], job_id: str) -> None:
         for image_id in image_ids:
@@ -160,34 +179,12 @@ class DistributedPipeline:
                           message="the job was cancelled")
             try:
                 await self._patiently(partial(self.transport.finish, event))
-                await self._patiently(partial(self.blobs.free, image_id))
-            except self.transport.transient as exc:
+            except self._not_now as exc:
                 log.warning("image=%s could not close its ledger entry: %s", image_id, exc)
+            self._feed.free_later(image_id)
             self._closing.discard(image_id)
 
     # -- events from the workers -------------------------------------------------------------
-
-    async def _events(self) -> None:
-        delay = 0.2
-        while not self._stopping:
-            try:
-                batch = await self.transport.read_events(self._consumer, 64, 1.0)
-                for _, event in batch:
-                    await self._handle(event)
-                await self.transport.ack_events([entry_id for entry_id, _ in batch])
-                self._foreign = await self.transport.backlog([*self._local, *self._closing])
-                delay = 0.2
-            except self.transport.transient as exc:
-                log.warning("events: transport unreachable (%s)", exc)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-
-    def _events_ended(self, task: asyncio.Task[None]) -> None:
-        if not task.cancelled() and task.exception() is not None:
-            # Nothing more would reach the clients: say so loudly, and stop claiming to be
-            # ready (the server's health check shows it).
-            log.critical("the pipeline's event loop failed", exc_info=task.exception())
-            self._ready = False
 
     async def _handle(self, event: Event) -> None:
         image_id, job_id = event.image_id, event.job_id
@@ -200,7 +197,9 @@ class DistributedPipeline:
             if event.kind == "done":
                 try:
                     result = await self._result(event.result)
-                except (BlobMissing, BlobElsewhere, ValueError, KeyError) as exc:
+                except self._not_now:
+                    raise  # read again once the transport is back
+                except (ItpError, BlobElsewhere, OSError, ValueError, KeyError) as exc:
                     self._forget(image_id)
                     self._emit("error", image_id, job_id, error=InternalError(
                         f"the result could not be read: {exc}"))
@@ -212,7 +211,28 @@ class DistributedPipeline:
                 self._emit("error", image_id, job_id, error=serialize.load_error(
                     event.code, event.message, event.retryable))
         # Known or not (a previous run's image), a finished image's blobs go now.
-        await self._patiently(lambda: self.blobs.free(image_id))
+        self._feed.free_later(image_id)
+
+    def _set_aside(self, event: Event) -> None:
+        """An event the loop died on when it first handled it: not tried again."""
+        self._feed.free_later(event.image_id)
+        if event.kind != "progress":
+            # Emitted even when this side had forgotten the image (the loop may have died
+            # telling the server): a server that heard the first word ignores the second.
+            self._forget(event.image_id)
+            self._emit("error", event.image_id, event.job_id, error=InternalError(
+                "the server failed while handling this image's result", retryable=True))
+
+    async def _forget_lost(self) -> None:
+        """Redis lost its data: the images this server waits for that the ledger no longer
+        knows will never finish. They fail now (retryable), freeing the backlog."""
+        waiting = [i for i in self._local if i not in self._opening]
+        for image_id, known in zip(waiting, await self.transport.known(waiting), strict=True):
+            job_id = self._local.get(image_id)
+            if not known and job_id is not None:
+                self._forget(image_id)
+                self._emit("error", image_id, job_id, error=InternalError(
+                    f"{LOST}; submit the image again", retryable=True))
 
     async def _result(self, ref: str) -> PageResult:
         data = await self._patiently(lambda: self.blobs.get(ref))
@@ -232,6 +252,7 @@ class DistributedPipeline:
     def _forget(self, image_id: str) -> None:
         self._local.pop(image_id, None)
         self._waiting.discard(image_id)
+        self._admission.release(image_id)
 
     def _emit(self, kind: EventKind, image_id: str, job_id: str, *, stage: str = "",
               position: int = 0, result: PageResult | None = None,
@@ -240,36 +261,3 @@ class DistributedPipeline:
             log.info("image=%s job=%s outcome=error code=%s", image_id, job_id, error.code)
         self._on_event(PipelineEvent(kind=kind, image_id=image_id, job_id=job_id, stage=stage,
                                      position=position, result=result, error=error))
-
-
-class RedisPipeline(DistributedPipeline):
-    """`itp serve --redis URL`: the pipeline whose stages are `itp worker` processes."""
-
-    def __init__(self, settings: Settings, on_event: EventCallback, redis_url: str, *,
-                 namespace: str = "itp", blob_mode: BlobMode = "auto") -> None:
-        from workers.transport.redis_streams import RedisTransport, connect
-        from workers.transport.shared import SharedBlobs
-
-        client = connect(redis_url)
-        self.shared = SharedBlobs(client, namespace, mode=blob_mode, role="server")
-        super().__init__(settings, on_event, RedisTransport(client, namespace), self.shared)
-        self._upkeep: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        if self._upkeep is not None:
-            return
-        await patiently(self.shared.start, self.transport.transient, RETRY_S)
-        await super().start()
-        self._upkeep = asyncio.create_task(self.shared.maintain())
-
-    async def stop(self) -> None:
-        if self._upkeep is not None:
-            self._upkeep.cancel()
-            await asyncio.gather(self._upkeep, return_exceptions=True)
-            self._upkeep = None
-        await super().stop()
-        try:
-            await self.shared.close()
-        except self.transport.transient as exc:
-            log.debug("leaving the peer list: %s", exc)
-        await self.transport.close()

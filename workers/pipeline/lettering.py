@@ -2,7 +2,8 @@
 
 A block whose "translation" is its source text (a page already in the target language, a
 name, a sound effect kept as is) gets its original pixels back instead of our font: the
-artist's lettering beats ours.
+artist's lettering beats ours. Sound effects (`kind == "sfx"`) are drawn lettering that page
+analysis leaves on the page: nothing is lettered over them.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ def letter(original: Image, erased: Image, layout: PageLayout, translations: Seq
            target: str, font: Path | None) -> tuple[Image, list[RenderedBlock]]:
     from workers.render.render import render_page
 
-    keep = [same_text(b.source_text, t) for b, t in zip(layout.blocks, translations,
-                                                         strict=True)]
+    keep = [b.kind == "sfx" or same_text(b.source_text, t)
+            for b, t in zip(layout.blocks, translations, strict=True)]
     if any(keep):
         erased = restore_blocks(original, erased, layout, keep)
     to_draw = ["" if k else t for k, t in zip(keep, translations, strict=True)]

@@ -180,9 +180,10 @@ def render(env: Env, v: Values) -> Produced:
 
 
 def unrendered(layout: PageLayout) -> list[RenderedBlock]:
-    """The sidecar's blocks when nothing is lettered (translator `none`)."""
-    return [RenderedBlock(b.index, b.bbox, b.direction, b.source_text, "", 0, (0, 0, 0),
-                          b.erase, kind=b.kind,
+    """The sidecar's blocks when nothing is lettered (translator `none`): each with the box
+    a translation would be fitted into (its bubble's, else its own)."""
+    return [RenderedBlock(b.index, b.bubble.box if b.bubble is not None else b.bbox,
+                          b.direction, b.source_text, "", 0, (0, 0, 0), b.erase, kind=b.kind,
                           bubble=b.bubble.polygon if b.bubble is not None else None)
             for b in layout.blocks]
 

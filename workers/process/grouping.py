@@ -56,12 +56,23 @@ def _same_block(a: TextLine, b: TextLine, bg_a: RGB | None = None,
 
 
 def group_lines(lines: Sequence[TextLine],
-                backgrounds: Sequence[RGB | None] | None = None) -> list[list[TextLine]]:
+                backgrounds: Sequence[RGB | None] | None = None,
+                owners: Sequence[int | None] | None = None) -> list[list[TextLine]]:
+    """`owners`: the enclosed region (bubble) each line sits in, or None. One bubble is one
+    block, whatever the gaps between its lines; lines in different bubbles, or one in a
+    bubble and one outside, never share a block."""
     bgs = backgrounds or [None] * len(lines)
+    own = owners or [None] * len(lines)
     parents = list(range(len(lines)))
     for i in range(len(lines)):
         for j in range(i + 1, len(lines)):
-            if _same_block(lines[i], lines[j], bgs[i], bgs[j]):
+            if own[i] is not None and own[i] == own[j]:
+                same = True
+            elif own[i] != own[j]:
+                same = False
+            else:
+                same = _same_block(lines[i], lines[j], bgs[i], bgs[j])
+            if same:
                 parents[_parent(parents, i)] = _parent(parents, j)
     groups: dict[int, list[TextLine]] = {}
     for i, line in enumerate(lines):
@@ -75,9 +86,10 @@ def _union(boxes: Sequence[Box]) -> Box:
 
 
 def make_blocks(lines: Sequence[TextLine], right_to_left: bool,
-                backgrounds: Sequence[RGB | None] | None = None) -> list[Block]:
+                backgrounds: Sequence[RGB | None] | None = None,
+                owners: Sequence[int | None] | None = None) -> list[Block]:
     blocks: list[Block] = []
-    for group in group_lines(lines, backgrounds):
+    for group in group_lines(lines, backgrounds, owners):
         vertical = sum(ln.vertical for ln in group) * 2 > len(group)
         direction: Direction = "v" if vertical else "h"
         if vertical:

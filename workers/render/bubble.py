@@ -1,38 +1,41 @@
-"""The box a translation is fitted into.
+"""Finding a block's balloon on the erased page when page analysis gave it none.
 
-A block's own box hugs the source lettering, which is often a poor shape for the translation
-(a tall, narrow Japanese column translated into English). When the block sat on a flat
-background (`erase == "fill"`), the speech bubble around it is found on the inpainted image (the
-region of the block's background colour connected to it, on a downscaled copy for speed), kept
-a margin away from its border, and the largest rectangle through the block's centre that fits
-inside becomes the box. Boxes never grow into a neighbouring block: each side stops halfway to
-it, so two blocks that grow towards each other cannot overlap.
+Page analysis gives a block its bubble (`Block.bubble`: interior mask and outline). Where it
+gave none and the block sat on a flat background (`erase == "fill"`), the bubble is looked for
+on the erased page: the region of the block's background colour connected to it (found on a
+downscaled copy for speed, then traced at full resolution), when that region is closed by an
+outline, compact enough to be a balloon rather than a panel's background wrapped around a
+figure, and not the page's own margin. Blocks with no bubble: see `region.py`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
-from workers.types import RGB, Block, Box, Image
+from workers.types import RGB, Block, Box, Bubble, Image, Polygon, u8
 
 # Largest side of the downscaled search window, in pixels.
 _WORK_SIDE = 144
 # Per-channel difference still counted as the bubble's colour (JPEG noise, faint tone).
 COLOR_TOLERANCE = 28
-# Distance kept from the bubble's border, as a share of the bubble's smaller side.
-BORDER_MARGIN = 0.07
-# Margin around a block without a bubble, as a share of its line height.
-TEXT_MARGIN = 0.2
-# A text column gets this much wider when there is no bubble to measure (a share of its
-# height, and at most this many times its own width).
-WIDEN_HEIGHT_SHARE = 0.75
-WIDEN_MAX_FACTOR = 2.0
+# A balloon fills most of its convex hull; a panel's background around a figure does not.
+MIN_SOLIDITY = 0.7
+# Pockets smaller than this share of the region are leftovers inside the balloon (specks,
+# glyph fragments) and count as interior; larger ones are drawings and stay out.
+HOLE_SHARE = 0.04
+# Share of the text's box that the region must cover to be the text's room.
+HOLDS = 0.6
+# Share of an inpainted text area in one colour for it to count as a flat background.
+FLAT_SHARE = 0.9
+# Half the widest gap in a balloon's outline that still closes it, in pixels.
+SEAL = 5
+# ... and at least this share of the glyph size: a balloon's tail left open onto the panel.
+NECK_SHARE = 0.4
 
 BoolArray = npt.NDArray[np.bool_]
 
@@ -44,54 +47,57 @@ def clamp_box(box: Box, width: int, height: int) -> Box:
     return (x0, y0, max(x1, x0 + 1), max(y1, y0 + 1))
 
 
-def fitting_box(
-    inpainted: Image, block: Block, others: Sequence[Box], *, widen: bool = False
-) -> Box:
-    """Where to fit `block`'s translation: its bubble's interior, or else its own box with a
-    small margin (widened sideways for a vertical column when `widen`), clear of the `others`
-    blocks' boxes."""
-    h, w = inpainted.shape[:2]
-    own = clamp_box(block.bbox, w, h)
-    grown: Box | None = None
+def flat_color(image: Image, block: Block) -> RGB | None:
+    """The colour the block's text sat on when that was one colour: the analysed background
+    of a flat block, else the erased text area's dominant colour when it is nearly all of
+    it (the inpainter left a clean patch); None on art."""
     if block.erase == "fill":
-        grown = bubble_rect(inpainted, own, block.background)
-    if grown is None:
-        # OCR boxes hug the ink; a translation fitted to exactly that would come out a size
-        # smaller than the source lettering.
-        pad = round(TEXT_MARGIN * block.line_height)
-        x0, y0, x1, y1 = own
-        grown = clamp_box((x0 - pad, y0 - pad, x1 + pad, y1 + pad), w, h)
-        if widen:
-            grown = _widened(grown, w) or grown
-    return clamp_box(clear_of(grown, own, others), w, h)
-
-
-def bubble_rect(image: Image, box: Box, background: RGB) -> Box | None:
-    """The largest rectangle through `box`'s centre inside the `background`-coloured region
-    around `box`, or None when that region is not a closed bubble."""
+        return block.background
     h, w = image.shape[:2]
+    x0, y0, x1, y1 = clamp_box(block.bbox, w, h)
+    step = max(1, round(math.sqrt((x1 - x0) * (y1 - y0) / 1024)))
+    px = image[y0:y1:step, x0:x1:step].reshape(-1, 3).astype(np.int32)
+    if len(px) == 0:
+        return None
+    med = np.median(px, axis=0)
+    near = np.abs(px - med).max(axis=1) <= COLOR_TOLERANCE
+    if near.mean() < FLAT_SHARE:
+        return None
+    r, g, b = (int(v) for v in med)
+    return (r, g, b)
+
+
+def find_bubble(image: Image, block: Block) -> Bubble | None:
+    """The balloon around `block` on the erased `image`, or None (see the module doc)."""
+    background = flat_color(image, block)
+    if background is None:
+        return None
+    h, w = image.shape[:2]
+    box = clamp_box(block.bbox, w, h)
     x0, y0, x1, y1 = box
     # Bubbles are often much larger than their text ("OK!" in a big balloon), so the search
     # window grows until it holds the whole bubble; starting small keeps the common case cheap.
     longest = max(x1 - x0, y1 - y0)
-    max_reach = max(2 * longest, min(w, h) // 4)
+    max_reach = max(3 * longest, min(w, h) // 3)
     reach = min(max_reach, longest // 2 + 16)
     while True:
         window = (max(0, x0 - reach), max(0, y0 - reach), min(w, x1 + reach), min(h, y1 + reach))
-        found = _bubble_in(image, box, window, background)
+        found = _coarse_region(image, box, window, background)
         if not isinstance(found, str):
-            return found
+            break
         if reach >= max_reach:
             return None
         reach = min(max_reach, reach * 2)
+    if found is None:
+        return None
+    coarse, f = found
+    return _traced(image, box, window, coarse, f, background, speck_size(block))
 
 
-def _bubble_in(
-    image: Image, box: Box, window: Box, background: RGB
-) -> Box | Literal["grow"] | None:
-    """The bubble rectangle found inside `window`; "grow" when the bubble's colour reaches the
-    window's edge where the page goes on (a larger window may close it); None when there is no
-    bubble."""
+def _coarse_region(image: Image, box: Box, window: Box,
+                   background: RGB) -> tuple[BoolArray, int] | Literal["grow"] | None:
+    """The downscaled region of `background` connected to `box` inside `window`; "grow" when
+    it reaches the window's edge where the page goes on; None when there is no bubble."""
     h, w = image.shape[:2]
     x0, y0, x1, y1 = box
     wx0, wy0, wx1, wy1 = window
@@ -116,18 +122,76 @@ def _bubble_in(
     if sum(touches) >= 2:
         return None
     region[by0:by1, bx0:bx1] = True
-    region = _fill_holes(region)
-    ys, xs = np.nonzero(region)
-    margin = max(1, round(BORDER_MARGIN * min(np.ptp(xs) + 1, np.ptp(ys) + 1)))
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1, 2 * margin + 1))
-    allowed = cv2.erode(region.astype(np.uint8), kernel).astype(bool)
-    # The source text sat inside the bubble, so its own box is always allowed.
-    allowed[by0:by1, bx0:bx1] = True
-    rx0, ry0, rx1, ry1 = largest_rect_through(allowed, (bx0 + bx1 - 1) // 2, (by0 + by1 - 1) // 2)
-    out = (wx0 + rx0 * f, wy0 + ry0 * f, min(w, wx0 + rx1 * f), min(h, wy0 + ry1 * f))
-    if (out[2] - out[0]) * (out[3] - out[1]) <= (x1 - x0) * (y1 - y0):
+    return region, f
+
+
+def _traced(image: Image, box: Box, window: Box, coarse: BoolArray, f: int,
+            background: RGB, speck: int) -> Bubble | None:
+    """The coarse region traced at full resolution, as a Bubble."""
+    wx0, wy0, wx1, wy1 = window
+    ww, wh = wx1 - wx0, wy1 - wy0
+    up = np.repeat(np.repeat(coarse, f, axis=0), f, axis=1)[:wh, :ww].astype(np.uint8)
+    # Cells were counted only when all their pixels matched: the true edge is up to a cell out.
+    near = cv2.dilate(up, np.ones((2 * f + 1, 2 * f + 1), np.uint8))
+    lo = tuple(max(0, c - COLOR_TOLERANCE) for c in background)
+    hi = tuple(min(255, c + COLOR_TOLERANCE) for c in background)
+    fine = (cv2.inRange(image[wy0:wy1, wx0:wx1], lo, hi) > 0) & (near > 0)
+    x0, y0, x1, y1 = box
+    # A neck narrower than the text's glyphs is no part of the balloon it belongs to.
+    seal = max(SEAL, round(NECK_SHARE * speck))
+    region = fill_small_holes(
+        _sealed_component(fine, (x0 - wx0, y0 - wy0, x1 - wx0, y1 - wy0), seal), speck)
+    area = int(region.sum())
+    # The balloon holds the text: most of the text's box (OCR boxes overhang a little).
+    if region[y0 - wy0 : y1 - wy0, x0 - wx0 : x1 - wx0].sum() < HOLDS * (x1 - x0) * (y1 - y0):
         return None
+    contours, _ = cv2.findContours(region.astype(np.uint8), cv2.RETR_EXTERNAL,
+                                   cv2.CHAIN_APPROX_SIMPLE)
+    outline = max(contours, key=cv2.contourArea)
+    hull = cv2.contourArea(cv2.convexHull(outline))
+    if hull <= 0 or area / hull < MIN_SOLIDITY:
+        return None
+    rows, cols = np.flatnonzero(region.any(axis=1)), np.flatnonzero(region.any(axis=0))
+    bx0, by0, bx1, by1 = int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
+    interior = np.where(region[by0:by1, bx0:bx1], 255, 0).astype(np.uint8)
+    simple = cv2.approxPolyDP(outline, 1.0, True).reshape(-1, 2)
+    polygon: Polygon = tuple((int(x) + wx0, int(y) + wy0) for x, y in simple)
+    return Bubble((bx0 + wx0, by0 + wy0, bx1 + wx0, by1 + wy0), interior, polygon, background)
+
+
+def _sealed_component(fine: BoolArray, seed: Box, seal: int) -> BoolArray:
+    """The part of `fine` connected to the `seed` box, where gaps and necks up to 2 * `seal`
+    px wide count as closed: outlines drawn thin or faded by JPEG, and a tail left open onto
+    the panel, would otherwise let a balloon flood the panel around it."""
+    kernel = np.ones((2 * seal + 1, 2 * seal + 1), np.uint8)
+    core = u8(cv2.erode(fine.astype(np.uint8), kernel))
+    x0, y0, x1, y1 = seed
+    core[y0:y1, x0:x1] = np.maximum(core[y0:y1, x0:x1], fine[y0:y1, x0:x1])
+    n, labels = cv2.connectedComponents(core, connectivity=4)
+    lut = np.zeros(n, np.uint8)
+    lut[main_part(labels[y0:y1, x0:x1], n)] = 1
+    main = lut[labels]
+    grown = (cv2.dilate(main, kernel) > 0) & fine
+    # Growing back reaches over a thin outline into the white outside it: keep only what
+    # still connects to the core.
+    n, labels = cv2.connectedComponents(grown.astype(np.uint8), connectivity=4)
+    lut = np.zeros(n, bool)
+    lut[main_part(np.where(main > 0, labels, 0), n)] = True
+    out: BoolArray = lut[labels]
     return out
+
+
+def main_part(labels: npt.NDArray[Any], n: int) -> int:
+    """The component covering most of the text's box (0 when none does). A block whose text
+    spans two balloons (grouped as one) is lettered in the larger part, not across both."""
+    counts = np.bincount(labels.ravel(), minlength=n)
+    counts[0] = 0
+    return int(counts.argmax())
+
+
+def speck_size(block: Block) -> int:
+    """The longest pocket inside a balloon still taken for a speck: about a glyph."""
+    return max(6, round(block.line_height))
 
 
 def _close_mask(window: Image, background: RGB) -> tuple[npt.NDArray[np.uint8], int]:
@@ -144,83 +208,22 @@ def _close_mask(window: Image, background: RGB) -> tuple[npt.NDArray[np.uint8], 
     return close, f
 
 
-def largest_rect_through(allowed: BoolArray, cx: int, cy: int) -> Box:
-    """The largest-area rectangle of True cells containing cell (cx, cy); exclusive ends."""
-    h = allowed.shape[0]
-    # Per row: the run of True cells that contains column cx.
-    left_run = allowed[:, cx::-1]
-    n_left = np.where(left_run.all(axis=1), left_run.shape[1], left_run.argmin(axis=1))
-    right_run = allowed[:, cx:]
-    n_right = np.where(right_run.all(axis=1), right_run.shape[1], right_run.argmin(axis=1))
-    left = cx - n_left + 1
-    right = cx + n_right  # exclusive
-    ok = n_left > 0
-    top = cy
-    while top > 0 and ok[top - 1]:
-        top -= 1
-    bottom = cy + 1
-    while bottom < h and ok[bottom]:
-        bottom += 1
-    # Rows above the centre (cy, cy-1, ..., top) and below (cy, ..., bottom-1): the run
-    # common to all rows from the centre out to each row.
-    up_l = np.maximum.accumulate(left[top : cy + 1][::-1])
-    up_r = np.minimum.accumulate(right[top : cy + 1][::-1])
-    dn_l = np.maximum.accumulate(left[cy:bottom])
-    dn_r = np.minimum.accumulate(right[cy:bottom])
-    lo = np.maximum(up_l[:, None], dn_l[None, :])
-    hi = np.minimum(up_r[:, None], dn_r[None, :])
-    rows = np.arange(len(up_l))[:, None] + np.arange(len(dn_l))[None, :] + 1
-    area = np.clip(hi - lo, 0, None) * rows
-    i, j = np.unravel_index(int(area.argmax()), area.shape)
-    return (int(lo[i, j]), cy - int(i), int(hi[i, j]), cy + int(j) + 1)
-
-
-def clear_of(box: Box, own: Box, others: Sequence[Box]) -> Box:
-    """`box` shrunk so that it stops halfway between `own` and each other block it reaches."""
-    x0, y0, x1, y1 = box
-    ox0, oy0, ox1, oy1 = own
-    for bx0, by0, bx1, by1 in others:
-        if bx0 >= x1 or bx1 <= x0 or by0 >= y1 or by1 <= y0:
-            continue
-        # Candidate cuts, one per side the other block lies on; keep the one losing least area.
-        cuts: list[tuple[int, Box]] = []
-        if bx0 >= ox1:
-            nx1 = max(ox1, (ox1 + bx0) // 2)
-            cuts.append(((x1 - nx1) * (y1 - y0), (x0, y0, nx1, y1)))
-        if bx1 <= ox0:
-            nx0 = min(ox0, (ox0 + bx1 + 1) // 2)
-            cuts.append(((nx0 - x0) * (y1 - y0), (nx0, y0, x1, y1)))
-        if by0 >= oy1:
-            ny1 = max(oy1, (oy1 + by0) // 2)
-            cuts.append(((y1 - ny1) * (x1 - x0), (x0, y0, x1, ny1)))
-        if by1 <= oy0:
-            ny0 = min(oy0, (oy0 + by1 + 1) // 2)
-            cuts.append(((ny0 - y0) * (x1 - x0), (x0, ny0, x1, y1)))
-        if cuts:
-            x0, y0, x1, y1 = min(cuts, key=lambda c: c[0])[1]
-    return (x0, y0, x1, y1)
-
-
-def _widened(own: Box, page_w: int) -> Box | None:
-    x0, y0, x1, y1 = own
-    bw, bh = x1 - x0, y1 - y0
-    target = min(round(WIDEN_HEIGHT_SHARE * bh), round(WIDEN_MAX_FACTOR * bw))
-    if target <= bw:
-        return None
-    extra = target - bw
-    nx0 = max(0, x0 - extra // 2)
-    nx1 = min(page_w, nx0 + target)
-    nx0 = max(0, nx1 - target)
-    return (nx0, y0, nx1, y1)
-
-
-def _fill_holes(region: BoolArray) -> BoolArray:
-    """Region plus the pockets it encloses (screentone specks, leftover glyph fragments)."""
+def fill_small_holes(region: BoolArray, max_side: int) -> BoolArray:
+    """Region plus the small pockets it encloses (see HOLE_SHARE) that are no longer than
+    `max_side` either way: specks and glyph leftovers, not a stroke of the art or the end of
+    an outline standing free inside the white."""
     h, w = region.shape
     # Flood the outside from a one-cell frame; whatever it cannot reach is region or hole.
     outside = np.zeros((h + 2, w + 2), np.uint8)
     outside[1:-1, 1:-1] = region
     flood_mask = np.zeros((h + 4, w + 4), np.uint8)
     cv2.floodFill(outside, flood_mask, (0, 0), 2, flags=4)
-    filled: BoolArray = outside[1:-1, 1:-1] != 2
+    holes = (outside[1:-1, 1:-1] == 0).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(holes, connectivity=4)
+    limit = HOLE_SHARE * max(1, int(region.sum()))
+    small = np.zeros(n, bool)
+    small[1:] = ((stats[1:, cv2.CC_STAT_AREA] <= limit)
+                 & (stats[1:, cv2.CC_STAT_WIDTH] <= max_side)
+                 & (stats[1:, cv2.CC_STAT_HEIGHT] <= max_side))
+    filled: BoolArray = region | small[labels]
     return filled

@@ -25,7 +25,7 @@ from workers.render.cmap import EMPTY, Coverage, FontFileError, read_coverage
 from workers.render.fontdb import FontFace, candidates, face_count, faces_in_file, ranked
 from workers.render.scripts import Script, script_for, script_of_char
 
-__all__ = ["FontFace", "covers", "find_font", "load_font", "missing_chars"]
+__all__ = ["FontFace", "covers", "emphasis_face", "find_font", "load_font", "missing_chars"]
 
 # Characters that need no glyph of their own: spacing, controls, joiners.
 _NO_GLYPH_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
@@ -117,6 +117,20 @@ def _override_face(path: Path, script: Script) -> FontFace:
         f"{which} has {script.name} glyphs (missing {missing_chars(faces[0], script.sample)!r});"
         f" pass --font PATH naming a font that does, or {script.install_hint}"
     )
+
+
+@lru_cache(maxsize=256)
+def emphasis_face(face: FontFace, target: str) -> FontFace:
+    """The bold-italic cut of `face`'s family (comic lettering's emphasis), or `face` itself
+    when the family has none installed or it lacks glyphs `face` has for the target."""
+    script = script_for(target)
+    family = face.family.casefold()
+    for other in candidates(script):
+        style = other.style.casefold()
+        if (other.family.casefold() == family and "italic" in style and "bold" in style
+                and not missing_chars(other, script.sample)):
+            return other
+    return face
 
 
 _local = threading.local()

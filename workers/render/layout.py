@@ -1,10 +1,12 @@
-"""Fitting a translation into a box: font size, line breaks, line spacing.
+"""Fitting a translation into a room at a size: line breaks, line count, placement.
 
-The size is the largest that fits, found by binary search between a readable floor and a cap
-relative to the source lettering (so a short translation does not balloon in a big bubble).
 Text is measured once per token at a reference size and scaled, since advance widths scale
-linearly (Pillow's layout is unhinted); the chosen size is then checked against the real font,
-which absorbs the pixel or two of rounding in glyph heights.
+linearly (Pillow's layout is unhinted). At a size, the block of n lines is centred on the
+room's centroid (shifted up or down a little when that is what makes it fit) and each line
+gets the span the room allows at its height (`room.Room.span`); the text is broken greedily
+into those spans. Among the line counts that fit, the one whose shape is closest to the
+room's is kept, with its lines narrowed evenly as far as they go (balanced lines that follow
+an ellipse, not two full lines and a lone word).
 """
 
 from __future__ import annotations
@@ -16,59 +18,31 @@ from dataclasses import dataclass
 from PIL import ImageFont
 
 from workers.render.fontdb import FontFace
-from workers.render.fonts import load_font
-from workers.render.scripts import CHAR_WRAPPED, base_lang
-from workers.render.wrap import Wrapper, tokenize
-from workers.types import is_cjk_char
+from workers.render.room import Room, Span
+from workers.render.wrap import Breaker, Broken, Splitter, graphemes, tokenize
 
-MIN_FONT_SIZE = 10
-MAX_SCALE = 1.3
 REF_SIZE = 256
-# Baseline-to-baseline distance in font sizes: CJK text needs more air between lines.
-LINE_SPACING = 1.15
-LINE_SPACING_CJK = 1.25
-# Free pixels kept on each side of the box for anti-aliasing and hinting.
-PAD = 1
+# Baseline-to-baseline distance in font sizes (horizontal), column pitch (vertical).
+LINE_SPACING = 1.12
+COLUMN_SPACING = 1.35
+# Where the block may move from the centroid to fit, as shares of the room's height.
+_OFFSETS = (0.0, -0.08, 0.08, -0.16, 0.16)
+_BALANCE_STEPS = 7
+RAGGED_WEIGHT = 1.5
+# Pixels kept free at each end of a line: ink overhangs the advance width by a pixel or so
+# (a leading "j", a trailing "f") and sizes round.
+INK_PAD = 1
+_MAX_LINES = 24
 _CACHE_LIMIT = 50_000
-
-
-@dataclass(frozen=True, slots=True)
-class Fit:
-    """Lines at a size. `ink` holds each line's horizontal ink extent (x0, x1) from its
-    origin; `ascent`/`descent` are the ink extents around the first and last baselines;
-    `width` is the widest line's ink and `height` spans the ink of all lines, both without the
-    outline."""
-
-    lines: tuple[str, ...]
-    ink: tuple[tuple[int, int], ...]
-    font_size: int
-    line_pitch: int
-    ascent: int
-    descent: int
-    stroke: int
-    width: int
-    height: int
-    overflow: bool
 
 
 def stroke_width(size: int) -> int:
     """Outline thickness for a font size: visible at small sizes, not blobby at large ones."""
-    return max(1, round(size / 12))
+    return max(2, round(size * 0.11))
 
 
-def wraps_by_chars(target: str, text: str) -> bool:
-    """Japanese and Chinese break between characters; so does unspaced CJK text in any target."""
-    if base_lang(target) in CHAR_WRAPPED:
-        return True
-    stripped = text.strip()
-    if " " in stripped or not stripped:
-        return False
-    cjk = sum(1 for ch in stripped if is_cjk_char(ch) and not 0xAC00 <= ord(ch) <= 0xD7AF)
-    return cjk * 2 > len(stripped)
-
-
-class _RefWidths:
-    """Token advance widths at REF_SIZE for one face, shared by all sizes."""
+class RefFont:
+    """Advance widths and ink extents of one face at REF_SIZE, shared by every size."""
 
     def __init__(self, face: FontFace) -> None:
         # Its own font object, used only under `lock`: shared by every thread.
@@ -94,98 +68,163 @@ class _RefWidths:
 
 
 _ref_lock = threading.Lock()
-_refs: dict[FontFace, _RefWidths] = {}
+_refs: dict[FontFace, RefFont] = {}
 
 
-def _ref_widths(face: FontFace) -> _RefWidths:
+def ref_font(face: FontFace) -> RefFont:
     with _ref_lock:
         ref = _refs.get(face)
         if ref is None:
-            ref = _RefWidths(face)
+            ref = RefFont(face)
             _refs[face] = ref
         return ref
 
 
-def size_range(source_size: float, box_h: int) -> tuple[int, int]:
-    """(floor, cap) for the font size: up to 1.3x the source glyph size, never under the
-    readable floor. Without a source size the box height is the only cap."""
-    cap = round(source_size * MAX_SCALE) if source_size > 0 else box_h
-    return MIN_FONT_SIZE, max(MIN_FONT_SIZE, cap)
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """Lines at a size in a room. Per line: `cross` is the baseline (horizontal) or the
+    column's centre line (vertical) in the room's frame, `span` where the line may sit along
+    it; `axis` is where lines are centred along when the span allows."""
+
+    size: int
+    lines: tuple[str, ...]
+    cross: tuple[float, ...]
+    spans: tuple[Span, ...]
+    widths: tuple[float, ...]
+    axis: float
+    stroke: int
+    hyphens: int
 
 
-def fit_text(
-    text: str,
-    box_w: int,
-    box_h: int,
-    face: FontFace,
-    *,
-    by_chars: bool,
-    min_size: int = MIN_FONT_SIZE,
-    max_size: int = 48,
-    outline: bool = False,
-) -> Fit:
-    """The largest size in [min_size, max_size] at which `text` fits `box_w` x `box_h`; at
-    `min_size` with `overflow=True` when even that does not fit."""
-    tokens = tokenize(text, by_chars)
-    spacing = LINE_SPACING_CJK if by_chars else LINE_SPACING
-    ref = _ref_widths(face)
-    wrapper = Wrapper(tokens, ref)
-    asc_ref, desc_ref = ref.ink_extent("".join(t.text for t in tokens))
+class Fitter:
+    """One block's text in one room, tried at any size."""
 
-    def fits(size: int, allow_breaks: bool) -> bool:
-        stroke = stroke_width(size) if outline else 0
-        avail_w = box_w - 2 * (stroke + PAD)
-        avail_h = box_h - 2 * (stroke + PAD)
-        if avail_w <= 0 or avail_h <= 0:
-            return False
-        k = size / REF_SIZE
-        n, width_ref, broke = wrapper.widest(avail_w / k)
-        height = (n - 1) * round(size * spacing) + math.ceil((asc_ref + desc_ref) * k) + 2
-        return width_ref * k <= avail_w and height <= avail_h and (allow_breaks or not broke)
-
-    # Breaking a word between characters is a last resort: a smaller size that keeps every
-    # word whole wins over a larger one that splits "impossible" into "impossib" + "le".
-    allow_breaks = by_chars or not fits(min_size, False)
-    lo, hi = min_size, max(min_size, max_size)
-    if not fits(lo, allow_breaks):
-        return _measure(wrapper, face, lo, box_w, spacing, outline, overflow=True)
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if fits(mid, allow_breaks):
-            lo = mid
+    def __init__(self, text: str, face: FontFace, room: Room, *, by_chars: bool,
+                 splitter: Splitter | None, air_em: float, outline: bool) -> None:
+        self.room = room
+        self.vertical = room.vertical
+        self.air_em = air_em
+        self.outline = outline
+        tokens = tokenize(text, by_chars)
+        if self.vertical:
+            # Upright characters in a column: each takes one em cell.
+            self.breaker = Breaker(tokens, lambda s: float(REF_SIZE * len(graphemes(s))))
+            self.asc_ref = self.desc_ref = REF_SIZE / 2
         else:
-            hi = mid - 1
-    # The estimate rounds ink heights; the real font decides, stepping down if needed.
-    for size in range(lo, max(min_size, lo - 4) - 1, -1):
-        fit = _measure(wrapper, face, size, box_w, spacing, outline, overflow=False)
-        margin = 2 * (fit.stroke + PAD)
-        if fit.width + margin <= box_w and fit.height + margin <= box_h:
-            return fit
-    return _measure(wrapper, face, min_size, box_w, spacing, outline, overflow=True)
+            ref = ref_font(face)
+            self.breaker = Breaker(tokens, ref, splitter)
+            self.asc_ref, self.desc_ref = ref.ink_extent(text)
+        self._memo: dict[tuple[int, bool, float], Placed | None] = {}
 
+    def metrics(self, size: int) -> tuple[int, float, float, int, int]:
+        """(pitch, ascent, descent, stroke, air) in pixels at `size`."""
+        k = size / REF_SIZE
+        pitch = round(size * (COLUMN_SPACING if self.vertical else LINE_SPACING))
+        stroke = stroke_width(size) if self.outline else 0
+        air = max(1, round(self.air_em * size)) if self.air_em > 0 else 0
+        return pitch, self.asc_ref * k, self.desc_ref * k, stroke, air
 
-def _measure(
-    wrapper: Wrapper,
-    face: FontFace,
-    size: int,
-    box_w: int,
-    spacing: float,
-    outline: bool,
-    *,
-    overflow: bool,
-) -> Fit:
-    """Wrap at `size` and measure the lines with the real font at that size."""
-    stroke = stroke_width(size) if outline else 0
-    k = size / REF_SIZE
-    avail_w = max(1, box_w - 2 * (stroke + PAD))
-    lines = wrapper.balanced(avail_w / k)
-    font = load_font(face, size)
-    boxes = [font.getbbox(line, anchor="ls") for line in lines] or [(0, 0, 0, 0)]
-    ink = tuple((int(b[0]), int(b[2])) for b in boxes)
-    width = max(x1 - x0 for x0, x1 in ink)
-    # Inner lines stay within the pitch; the first and last lines bound the block's ink.
-    ascent = max(0, -int(boxes[0][1]))
-    descent = max(0, int(boxes[-1][3]))
-    pitch = round(size * spacing)
-    height = (len(lines) - 1) * pitch + ascent + descent
-    return Fit(tuple(lines), ink, size, pitch, ascent, descent, stroke, width, height, overflow)
+    def fits(self, size: int, hyphenate: bool, air_em: float | None = None) -> bool:
+        return self.place(size, hyphenate, air_em, balance=False) is not None
+
+    def max_size(self, lo: int, hi: int, hyphenate: bool, air_em: float | None = None) -> int:
+        """The largest size in [lo, hi] that fits (with `air_em` instead of the fitter's own
+        air when given); 0 when none does."""
+        if hi < lo or not self.fits(lo, hyphenate, air_em):
+            return 0
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self.fits(mid, hyphenate, air_em):
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo
+
+    def place(self, size: int, hyphenate: bool, air_em: float | None = None, *,
+              balance: bool = True) -> Placed | None:
+        key = (size, hyphenate, self.air_em if air_em is None else air_em)
+        if not balance and key in self._memo:
+            return self._memo[key]
+        saved = self.air_em
+        if air_em is not None:
+            self.air_em = air_em
+        try:
+            placed = self._place(size, hyphenate, balance)
+        finally:
+            self.air_em = saved
+        if not balance:
+            self._memo[key] = placed
+        return placed
+
+    def _place(self, size: int, hyphenate: bool, balance: bool) -> Placed | None:
+        pitch, asc, desc, stroke, air = self.metrics(size)
+        k = size / REF_SIZE
+        thick = asc + desc + 2 * stroke
+        most = int((self.room.cross_size - thick - 2 * air) // pitch) + 1
+        # Fewer lines than this cannot hold the text even at the room's widest.
+        widest = max(1.0, (self.room.along_size - 2 * (stroke + air)) / k)
+        fewest = max(1, math.ceil(self.breaker.total / widest))
+        best: tuple[float, Placed] | None = None
+        for n in range(fewest, min(most, _MAX_LINES) + 1):
+            found = self._try_lines(n, size, hyphenate, balance)
+            if found is None:
+                continue
+            if not balance:
+                return found
+            score = self._score(found, pitch, thick)
+            if best is None or score < best[0]:
+                best = (score, found)
+            elif best is not None and n > len(best[1].lines) + 3:
+                break
+        return best[1] if best else None
+
+    def _try_lines(self, n: int, size: int, hyphenate: bool, balance: bool) -> Placed | None:
+        pitch, asc, desc, stroke, air = self.metrics(size)
+        k = size / REF_SIZE
+        total = (n - 1) * pitch + asc + desc + 2 * stroke
+        for share in _OFFSETS:
+            top = self.room.cross_center - total / 2 + share * self.room.cross_size
+            cross = [top + stroke + asc + i * pitch for i in range(n)]
+            spans = [self.room.span(c - asc - stroke, c + desc + stroke, air) for c in cross]
+            if any(s is None for s in spans):
+                continue
+            got = [s for s in spans if s is not None]
+            widths = [(s.length - 2 * (stroke + INK_PAD)) / k for s in got]
+            broken = self.breaker.break_into(widths, hyphenate=hyphenate)
+            if broken is None or len(broken.lines) != n:
+                continue
+            if balance:
+                broken = self._balanced(widths, n, broken, hyphenate)
+            return Placed(size, broken.lines, tuple(cross), tuple(got),
+                          tuple(w * k for w in broken.widths), self.room.axis, stroke,
+                          broken.hyphens)
+        return None
+
+    def _balanced(self, widths: list[float], n: int, broken: Broken,
+                  hyphenate: bool) -> Broken:
+        """The narrowest even scaling of `widths` that still holds the text in n lines."""
+        lo, hi = 0.3, 1.0
+        for _ in range(_BALANCE_STEPS):
+            mid = (lo + hi) / 2
+            trial = self.breaker.break_into([w * mid for w in widths], hyphenate=hyphenate)
+            if trial is not None and len(trial.lines) == n and trial.hyphens <= broken.hyphens:
+                broken, hi = trial, mid
+            else:
+                lo = mid
+        return broken
+
+    def _score(self, placed: Placed, pitch: int, thick: float) -> float:
+        """Lower is better: a text block shaped like the room, lines that fill their place
+        (no lone short word mid-block), few hyphens."""
+        width = max(placed.widths, default=1.0) + 2 * placed.stroke
+        height = (len(placed.lines) - 1) * pitch + thick
+        room_aspect = max(1, self.room.along_size) / max(1, self.room.cross_size)
+        mismatch = abs(math.log(max(width, 1.0) / max(height, 1.0) / room_aspect))
+        # Each line against the widest of its neighbours: an ellipse narrows gradually, so a
+        # line far shorter than the ones around it is ragged, not shaped.
+        ragged = 0.0
+        w = placed.widths
+        for i in range(len(w) - 1):
+            near = max(w[max(0, i - 1) : i + 2])
+            ragged += (1.0 - w[i] / near) ** 2 if near > 0 else 0.0
+        return mismatch + RAGGED_WEIGHT * ragged + 2.0 * placed.hyphens

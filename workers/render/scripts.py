@@ -24,7 +24,15 @@ _LATIN_HINT = (
     "install dejavu-sans-fonts; Arch: pacman -S ttf-dejavu)"
 )
 
-_COMIC = ("CC Wild Words", "Wild Words", "Anime Ace 2.0 BB", "Anime Ace", "Komika Axis")
+# Comic Neue (SIL OFL; Debian's fonts-comic-neue) is the free one `.ci/run` installs.
+_COMIC = (
+    "CC Wild Words",
+    "Wild Words",
+    "Anime Ace 2.0 BB",
+    "Anime Ace",
+    "Komika Axis",
+    "Comic Neue",
+)
 _SANS = (
     "Noto Sans",
     "DejaVu Sans",

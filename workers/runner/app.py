@@ -11,7 +11,7 @@ import contextlib
 import logging
 import os
 import socket
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 
 from workers.config import MachineSettings
@@ -23,6 +23,7 @@ from workers.runner.spec import SPECS, WorkerOptions
 from workers.transport.base import Transport
 from workers.transport.blobs import BlobStore
 from workers.transport.placement import BlobMode
+from workers.transport.retry import supervise, until_reachable
 
 log = logging.getLogger(__name__)
 
@@ -63,14 +64,18 @@ async def run_redis_worker(stages: Sequence[str], machine: MachineSettings, redi
                            options: WorkerOptions, stop: asyncio.Event, *,
                            namespace: str = "itp", blob_mode: BlobMode = "auto",
                            ready: asyncio.Event | None = None) -> None:
+    from workers.transport.redis_state import durability_problems
     from workers.transport.redis_streams import RedisTransport, connect
     from workers.transport.shared import SharedBlobs
 
     client = connect(redis_url)
     transport = RedisTransport(client, namespace)
     blobs = SharedBlobs(client, namespace, mode=blob_mode, role="worker")
-    await _retry_start(blobs.start, transport)
-    upkeep = asyncio.create_task(blobs.maintain())
+    # Wait for Redis however long it takes (a compose stack starts everything at once).
+    await until_reachable(blobs.start, transport.transient, f"redis at {redis_url}")
+    for problem in await durability_problems(client):
+        log.warning("%s", problem)
+    upkeep = asyncio.create_task(supervise("blob upkeep", blobs.maintain))
     try:
         await serve_stages(stages, machine, transport, blobs, options, stop, ready=ready)
     finally:
@@ -78,16 +83,3 @@ async def run_redis_worker(stages: Sequence[str], machine: MachineSettings, redi
         with contextlib.suppress(*transport.transient):
             await blobs.close()
         await transport.close()
-
-
-async def _retry_start(start: Callable[[], Awaitable[None]], transport: Transport) -> None:
-    """Wait for Redis at start-up (a compose stack starts everything at once)."""
-    delay = 0.2
-    while True:
-        try:
-            await start()
-            return
-        except transport.transient as exc:
-            log.warning("waiting for redis: %s", exc)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)

@@ -87,7 +87,7 @@ async def run_redis_bench(images: list[tuple[str, bytes]], settings: Settings,
     """Run `images` through one worker process per stage; returns the bench's numbers
     (`images`, `wall_s`, `s_per_image`, `first_result_s`, `peak_rss_mb` (this process plus
     every worker), `startup_s`, `stages` (busy seconds summed over the workers), `errors`)."""
-    from workers.pipeline.distributed import RedisPipeline
+    from workers.pipeline.redis import RedisPipeline
 
     namespace = f"itp-bench-{uuid.uuid4().hex[:8]}"
     events: asyncio.Queue[PipelineEvent] = asyncio.Queue()

@@ -121,9 +121,10 @@ class StageContext:
             await self.dropped(work)
 
     async def join(self, work: Work, halves: Pairs, base: Pairs, timings: Timings) -> None:
+        # False only when this call acknowledged the message of an image no longer active;
+        # a duplicate half (the image may have finished since) frees nothing.
         joined = self.transport.join
-        await self.call(lambda: joined(work.delivery, halves, base, timings))
-        if await self.call(lambda: self.transport.info(work.image_id)) is None:
+        if not await self.call(lambda: joined(work.delivery, halves, base, timings)):
             await self.dropped(work)
 
     async def finish(self, work: Work, event: Event, timings: Timings = ()) -> bool:

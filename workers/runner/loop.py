@@ -4,7 +4,13 @@ what dead workers left, give up on poison.
 A worker holds a few more messages than it runs (its prefetch), so it can start the most
 urgent one: prioritized images first, then the oldest. Everything it holds is kept alive by
 its heartbeat; a message it fails on unexpectedly is handed back for another try, and after
-`max_deliveries` it goes to the dead-letter stream and its image fails with `internal`.
+`max_deliveries` it goes to the dead-letter stream and its image fails with `internal`. A
+message handed back for another reason (its input is in another host's shared memory, the
+worker is stopping) is not a failed try and does not count.
+
+The heartbeat and the reaper run beside the main loop for the life of the worker: transport
+errors are logged and tried again at the next tick, and a failure nobody foresaw restarts
+them (`supervise`), so the worker never keeps running without them.
 """
 
 from __future__ import annotations
@@ -21,7 +27,8 @@ from workers.runner.context import StageContext, Work, job_settings
 from workers.runner.handlers import Handler
 from workers.runner.spec import StageSpec, WorkerOptions
 from workers.transport.base import DeadLetter, Delivery, Event
-from workers.transport.blobs import BlobElsewhere
+from workers.transport.blobs import BlobElsewhere, StoreFull
+from workers.transport.retry import supervise
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +49,9 @@ class StageWorker:
         self._buffer: list[Delivery] = []
         self._running: dict[asyncio.Task[None], tuple[list[Delivery], float]] = {}
         self.busy_s = 0.0
+        # Errors that leave a message where it is (pending): the transport is away, or
+        # refused the call. Tried again later; never a verdict on the image.
+        self._not_now = (*self.transport.transient, *self.transport.refused)
 
     @property
     def _slots(self) -> int:
@@ -51,8 +61,12 @@ class StageWorker:
         return len(self._buffer) + sum(len(ds) for ds, _ in self._running.values())
 
     async def run(self, stop: asyncio.Event) -> None:
-        helpers = [asyncio.create_task(self._every(self._heartbeat, self._beat_s())),
-                   asyncio.create_task(self._every(self._reap, self._reap_s()))]
+        name = self.spec.name
+        helpers = [asyncio.create_task(supervise(
+                       f"stage {name}: heartbeat",
+                       lambda: self._every(self._heartbeat, self._beat_s()))),
+                   asyncio.create_task(supervise(
+                       f"stage {name}: reaper", lambda: self._every(self._reap, self._reap_s())))]
         delay = 0.2
         try:
             # Own pending first: what this consumer held when it last stopped.
@@ -63,8 +77,9 @@ class StageWorker:
                     await self._fill()
                     await self._start()
                     delay = 0.2
-                except self.transport.transient as exc:
-                    log.warning("stage %s: transport unreachable (%s)", self.spec.name, exc)
+                except self._not_now as exc:
+                    log.warning("stage %s: transport unreachable or refusing (%s)",
+                                self.spec.name, exc)
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, 5.0)
                     continue
@@ -113,11 +128,11 @@ class StageWorker:
             works = [w for w in [await self._admit(d) for d in batch] if w is not None]
             if works:
                 await self._guarded(works)
-        except self.transport.transient as exc:
+        except self._not_now as exc:
             # The messages stay pending; once the transport is back, the reaper (here or
             # elsewhere) takes them over.
-            log.warning("stage %s: gave up a message while the transport was down: %s",
-                        self.spec.name, exc)
+            log.warning("stage %s: gave up a message while the transport was down or "
+                        "refusing: %s", self.spec.name, exc)
         finally:
             self.busy_s += time.perf_counter() - started
 
@@ -132,8 +147,14 @@ class StageWorker:
             await ctx.call(lambda: self.transport.ack(d))
             await ctx.call(lambda: ctx.blobs.free(image_id))
             return None
-        await ctx.call(lambda: self.transport.publish(
-            Event("progress", image_id, d.message.job_id, stage=self.spec.name)))
+        progress = Event("progress", image_id, d.message.job_id, stage=self.spec.name)
+        unsaid: tuple[type[Exception], ...] = (StoreFull, *self.transport.refused)
+        try:
+            await ctx.call(lambda: self.transport.publish(progress))
+        except unsaid as exc:
+            # Progress is news, not work: a full Redis must not stop the stage that frees it.
+            log.debug("image=%s stage=%s progress not published: %s", image_id,
+                      self.spec.name, exc)
         return Work(d, info, job_settings(info.settings))
 
     async def _guarded(self, works: Sequence[Work]) -> None:
@@ -147,7 +168,7 @@ class StageWorker:
         except BlobElsewhere as exc:
             log.info("stage %s: %s; handing the message back", self.spec.name, exc)
             await self.transport.release(self.consumer, [w.delivery for w in works])
-        except self.transport.transient:
+        except self._not_now:
             raise
         except ItpError as exc:
             if len(works) > 1:
@@ -173,8 +194,8 @@ class StageWorker:
             if work.delivery.deliveries >= self.options.max_deliveries:
                 await self._dead(work.delivery, f"{type(exc).__name__}: {exc}")
             else:
-                await self.ctx.call(lambda: self.transport.release(self.consumer,
-                                                                   [work.delivery]))
+                await self.ctx.call(lambda: self.transport.release(
+                    self.consumer, [work.delivery], failed=True))
 
     async def _one_by_one(self, works: Sequence[Work]) -> None:
         """A batch failed: run its pages alone, so one poison page fails alone."""
@@ -205,8 +226,8 @@ class StageWorker:
             await asyncio.sleep(seconds)
             try:
                 await body()
-            except self.transport.transient as exc:
-                log.debug("stage %s: %s", self.spec.name, exc)
+            except self._not_now as exc:
+                log.warning("stage %s: %s", self.spec.name, exc)
 
     async def _heartbeat(self) -> None:
         now = time.monotonic()
@@ -218,6 +239,8 @@ class StageWorker:
             await self.transport.touch(self.consumer, held)
 
     async def _reap(self) -> None:
+        # Every process notices (and logs) a Redis that lost its data, busy or not.
+        await self.transport.lost()
         got = await self.transport.reclaim(self.spec.queues, self.consumer,
                                            self.options.claim_idle_s, 16)
         # What this worker holds itself comes back too when its heartbeat was late: keep one.
@@ -232,7 +255,7 @@ class StageWorker:
     async def _shutdown(self) -> None:
         """Hand back what was not started; let what runs finish within the grace period,
         then hand that back too."""
-        with contextlib.suppress(*self.transport.transient):
+        with contextlib.suppress(*self._not_now):
             await self.transport.release(self.consumer, self._buffer)
         self._buffer = []
         if not self._running:
@@ -244,7 +267,7 @@ class StageWorker:
             task.cancel()
         if late:
             await asyncio.wait(late)
-            with contextlib.suppress(*self.transport.transient):
+            with contextlib.suppress(*self._not_now):
                 await self.transport.release(self.consumer, held)
 
 

@@ -36,6 +36,11 @@ BACKENDS: dict[str, Backend] = {
         "offline placeholder text for tests and benchmarks",
         network=False,
     ),
+    "groundtruth": Backend(
+        "workers.translators.groundtruth",
+        "translations from annotated sample pages (itp eval): --translator-url FOLDER",
+        network=False,
+    ),
     "libretranslate": Backend(
         "workers.translators.libretranslate",
         "a LibreTranslate server: also set --translator-url / ITP_TRANSLATOR_URL",
@@ -58,6 +63,7 @@ BACKEND_NAMES: tuple[str, ...] = tuple(BACKENDS)
 ENV_KEYS: dict[str, tuple[str, ...]] = {
     "none": (),
     "deterministic": (),
+    "groundtruth": (),
     "libretranslate": ("ITP_API_KEY",),
     "openai": ("OPENAI_API_KEY", "ITP_API_KEY"),
     "deepl": ("DEEPL_AUTH_KEY", "ITP_API_KEY"),

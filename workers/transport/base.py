@@ -8,6 +8,9 @@ consumer groups). The roles are small protocols; one object plays them all.
 
 Every write that moves an image on is conditional on the image still being active: after a
 cancel or a finish, late or replayed work is acknowledged and dropped, never enqueued again.
+And it is conditional on the delivery acknowledging its entry: a message reclaimed from a
+slow worker and finished by another is a duplicate when the slow one finishes too, and
+changes nothing (no second next stage, no failure of an image that moved on, no freeing).
 """
 
 from __future__ import annotations
@@ -112,7 +115,9 @@ class Queues(Protocol):
 
     async def ack(self, delivery: Delivery, step: Step | None = None) -> bool:
         """Acknowledge and, atomically, enqueue `step.next` and record its timings — only
-        while the image is active (returns False, having only acknowledged, otherwise)."""
+        while the image is active. False when this call acknowledged the message of an image
+        no longer active (what the stage wrote is nobody's: the caller frees it); True
+        otherwise, also for a duplicate (already acknowledged), which changes nothing."""
 
 
 class Leases(Protocol):
@@ -123,16 +128,19 @@ class Leases(Protocol):
     async def touch(self, consumer: str, deliveries: Sequence[Delivery]) -> None:
         """Heartbeat: reset the idle time of the ones `consumer` still owns."""
 
-    async def release(self, consumer: str, deliveries: Sequence[Delivery]) -> None:
-        """Hand back: the next `reclaim` anywhere takes them at once."""
+    async def release(self, consumer: str, deliveries: Sequence[Delivery], *,
+                      failed: bool = False) -> None:
+        """Hand back: the next `reclaim` anywhere takes them at once. The delivery counts
+        as a try only when `failed` (the stage crashed on it); a hand-back for any other
+        reason (the input is on another host, the worker stops) does not."""
 
 
 class Join(Protocol):
     async def join(self, delivery: Delivery, halves: Pairs, base: Pairs,
                    timings: Timings = ()) -> bool:
         """Record this half (or both) of the image's join and acknowledge; whichever call
-        completes the pair enqueues the render message, exactly once. True when this one
-        did."""
+        completes the pair enqueues the render message, exactly once. Returns like `ack`:
+        False only when this call acknowledged the message of an image no longer active."""
 
 
 class Ledger(Protocol):
@@ -141,6 +149,10 @@ class Ledger(Protocol):
 
     async def info(self, image_id: str) -> ImageInfo | None:
         """The image's record while it is active; None once finished, cancelled or unknown."""
+
+    async def known(self, image_ids: Sequence[str]) -> list[bool]:
+        """Whether the ledger holds a record of each image at all (active, or finished a
+        short while ago): False for an image it never had, or lost with Redis's data."""
 
     async def finish(self, event: Event, delivery: Delivery | None = None,
                      dead: DeadLetter | None = None, timings: Timings = ()) -> bool:
@@ -154,7 +166,9 @@ class Events(Protocol):
     async def publish(self, event: Event) -> None: ...
 
     async def read_events(self, consumer: str, count: int,
-                          block_s: float) -> list[tuple[str, Event]]: ...
+                          block_s: float) -> list[tuple[str, Event]]:
+        """Events for `consumer`: first those it was given before and has not acknowledged
+        (a restart, or events it could not handle yet), then new ones."""
 
     async def ack_events(self, entry_ids: Sequence[str]) -> None: ...
 
@@ -174,9 +188,18 @@ class Transport(Queues, Leases, Join, Ledger, Events, Control, Protocol):
     # Exceptions that mean "the transport is unreachable right now": retried, never a verdict
     # on the image.
     transient: tuple[type[Exception], ...]
+    # Exceptions that mean "the transport refused this call" (Redis answered with an error:
+    # out of memory, a read-only replica): the call did not happen; tried again later, never
+    # a verdict on the image. A full store raises `StoreFull` (queue_full) instead.
+    refused: tuple[type[Exception], ...]
 
     async def setup(self) -> None:
         """Create the queues and consumer groups (idempotent)."""
+
+    async def lost(self) -> bool:
+        """Whether the transport lost its state since `setup` or the previous call (Redis
+        restarted without its append-only file, or was flushed): True once per loss. The
+        queues are made again by then; whatever was in flight is gone."""
 
     async def close(self) -> None: ...
 

@@ -10,11 +10,19 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from workers.errors import InternalError
+from workers.errors import InternalError, QueueFull
 
 
 class BlobMissing(InternalError):
-    """An intermediate result is gone (expired, or its host's shared memory was lost)."""
+    """An intermediate result is gone (its host restarted and its shared memory with it, or
+    Redis lost it): the image cannot go on, but submitting it again can succeed."""
+
+    retryable_default = True
+
+
+class StoreFull(QueueFull):
+    """No room for a blob or a message: Redis at its `maxmemory`, or shared memory full. The
+    image is refused with `queue_full`; what is already in flight goes on and frees room."""
 
 
 class BlobElsewhere(Exception):
@@ -29,6 +37,9 @@ class BlobStore(Protocol):
 
     async def free(self, image_id: str) -> None:
         """Drop every blob of the image (done, failed or cancelled)."""
+
+    async def room(self) -> int | None:
+        """Bytes the store can still take before it refuses (None: no known limit)."""
 
 
 class MemoryBlobs:
@@ -53,6 +64,9 @@ class MemoryBlobs:
     async def free(self, image_id: str) -> None:
         for ref in self._owned.pop(image_id, set()):
             self._data.pop(ref, None)
+
+    async def room(self) -> int | None:
+        return None
 
     def __len__(self) -> int:
         return len(self._data)

@@ -1,10 +1,16 @@
 -- The join of translation and inpainting. Each half records its result and acknowledges its
 -- message; the call that completes the pair enqueues the render message. `joined` is set in
--- the same step, so replays and duplicates of either half never enqueue a second one.
+-- the same step, so replays and duplicates of either half never enqueue a second one, and a
+-- duplicate delivery (already acknowledged by another worker) records nothing at all.
+-- XACK first: see ack.lua (a full Redis never stops the script half-way).
 -- KEYS: 1 image hash, 2 source stream, 3 busy hash, 4 render stream
 -- ARGV: 1 group, 2 entry id, 3 JSON {"t": [[stage, seconds]...], "halves": [[name, ref]...],
 --       "base": [[name, ref]...], "image": id, "job": id, "need": [name, name]}
-redis.call('XACK', KEYS[2], ARGV[1], ARGV[2])
+-- Returns 2 (render enqueued), 1 (half recorded), 0 (the image is no longer active),
+-- -1 (a duplicate).
+if redis.call('XACK', KEYS[2], ARGV[1], ARGV[2]) == 0 then
+  return -1
+end
 redis.call('XDEL', KEYS[2], ARGV[2])
 if redis.call('HGET', KEYS[1], 'state') ~= 'active' then
   return 0

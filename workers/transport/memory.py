@@ -54,6 +54,7 @@ class _Image:
 
 class MemoryTransport:
     transient: tuple[type[Exception], ...] = ()
+    refused: tuple[type[Exception], ...] = ()
 
     def __init__(self) -> None:
         self._ids = itertools.count(1)
@@ -62,12 +63,17 @@ class MemoryTransport:
         self._prio: dict[str, float] = {}
         self._epoch = 0
         self._events: deque[tuple[str, Event]] = deque()
+        # Read and not acknowledged yet: handed out again before new ones.
+        self._unacked: dict[str, Event] = {}
         self._dead: list[DeadLetter] = []
         self._busy: dict[str, float] = {}
         self._changed = asyncio.Event()
 
     async def setup(self) -> None:
         return None
+
+    async def lost(self) -> bool:
+        return False  # it lives and dies with its process
 
     async def close(self) -> None:
         return None
@@ -122,10 +128,11 @@ class MemoryTransport:
             except TimeoutError:
                 return []
 
-    def _drop(self, delivery: Delivery) -> None:
+    def _drop(self, delivery: Delivery) -> bool:
+        """Acknowledge; False when the entry was acknowledged already (a duplicate)."""
         q = self._queue(delivery.queue)
         q.leases.pop(delivery.entry_id, None)
-        q.entries.pop(delivery.entry_id, None)
+        return q.entries.pop(delivery.entry_id, None) is not None
 
     def _active(self, image_id: str) -> _Image | None:
         image = self._images.get(image_id)
@@ -137,7 +144,8 @@ class MemoryTransport:
             self._busy[stage] = self._busy.get(stage, 0.0) + seconds
 
     async def ack(self, delivery: Delivery, step: Step | None = None) -> bool:
-        self._drop(delivery)
+        if not self._drop(delivery):
+            return True
         image = self._active(delivery.message.image_id)
         if image is None:
             return False
@@ -172,15 +180,19 @@ class MemoryTransport:
         for lease in self._leases(consumer, deliveries):
             lease.since = time.monotonic()
 
-    async def release(self, consumer: str, deliveries: Sequence[Delivery]) -> None:
+    async def release(self, consumer: str, deliveries: Sequence[Delivery], *,
+                      failed: bool = False) -> None:
         for lease in self._leases(consumer, deliveries):
             lease.since = float("-inf")
+            if not failed:
+                lease.count = max(lease.count - 1, 0)
 
     # -- join --------------------------------------------------------------------------------
 
     async def join(self, delivery: Delivery, halves: Pairs, base: Pairs,
                    timings: Timings = ()) -> bool:
-        self._drop(delivery)
+        if not self._drop(delivery):
+            return True
         image = self._active(delivery.message.image_id)
         if image is None:
             return False
@@ -188,7 +200,7 @@ class MemoryTransport:
         image.halves.update(halves)
         image.base.update(base)
         if image.joined or any(h not in image.halves for h in JOIN_HALVES):
-            return False
+            return True
         image.joined = True
         refs = tuple(image.base.items()) + tuple((h, image.halves[h]) for h in JOIN_HALVES)
         self._put(JOIN_QUEUE, Message(image.info.image_id, image.info.job_id, refs))
@@ -206,10 +218,13 @@ class MemoryTransport:
             return None
         return replace(image.info, timings=tuple(image.timings.items()))
 
+    async def known(self, image_ids: Sequence[str]) -> list[bool]:
+        return [i in self._images for i in image_ids]
+
     async def finish(self, event: Event, delivery: Delivery | None = None,
                      dead: DeadLetter | None = None, timings: Timings = ()) -> bool:
-        if delivery is not None:
-            self._drop(delivery)
+        if delivery is not None and not self._drop(delivery):
+            return False  # a duplicate: whoever acknowledged it first moved the image on
         if dead is not None:
             self._dead.append(dead)
         image = self._active(event.image_id)
@@ -229,6 +244,8 @@ class MemoryTransport:
 
     async def read_events(self, consumer: str, count: int,
                           block_s: float) -> list[tuple[str, Event]]:
+        if self._unacked:
+            return list(self._unacked.items())[:count]
         deadline = time.monotonic() + block_s
         while not self._events:
             remaining = deadline - time.monotonic()
@@ -238,10 +255,13 @@ class MemoryTransport:
                 await asyncio.wait_for(self._changed.wait(), remaining)
             except TimeoutError:
                 return []
-        return [self._events.popleft() for _ in range(min(count, len(self._events)))]
+        got = [self._events.popleft() for _ in range(min(count, len(self._events)))]
+        self._unacked.update(got)
+        return got
 
     async def ack_events(self, entry_ids: Sequence[str]) -> None:
-        return None
+        for entry_id in entry_ids:
+            self._unacked.pop(entry_id, None)
 
     # -- control -----------------------------------------------------------------------------
 

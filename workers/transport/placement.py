@@ -24,6 +24,10 @@ from workers.transport.wire import decode
 BlobMode = Literal["auto", "shm", "redis"]
 # A peer that has not refreshed its entry for this long is gone (crashed, or stopped).
 PEER_TTL_S = 20.0
+# A host none of whose processes has been seen for this long is gone for good (rebooted, so
+# its shared memory is empty; or retired): its entries are dropped, and blobs it held are
+# missing rather than elsewhere.
+PEER_GONE_S = 10 * PEER_TTL_S
 # How long a placement decision is reused before the peers are read again.
 DECISION_TTL_S = 2.0
 
@@ -55,19 +59,25 @@ class Placement:
     async def leave(self) -> None:
         await self.client.hdel(self._key, self.peer)
 
-    async def hosts(self) -> set[str]:
+    async def hosts(self, within_s: float = PEER_TTL_S) -> set[str]:
+        """Hosts with a process seen within `within_s` (live ones, by default)."""
         now = await self._now()
         live: set[str] = set()
         stale: list[str] = []
         for peer, value in (await self.client.hgetall(self._key)).items():
             host, seen = decode(value).split(" ", 1)
-            if now - float(seen) <= PEER_TTL_S:
+            if now - float(seen) <= within_s:
                 live.add(host)
-            elif now - float(seen) > 10 * PEER_TTL_S:
+            elif now - float(seen) > PEER_GONE_S:
                 stale.append(decode(peer))
         if stale:
             await self.client.hdel(self._key, *stale)
         return live
+
+    async def gone(self, host: str) -> bool:
+        """Whether no process of `host` has been seen for PEER_GONE_S: whatever it kept in
+        its shared memory will never be read."""
+        return host not in await self.hosts(within_s=PEER_GONE_S)
 
     async def shared_memory(self) -> bool:
         """Whether a blob written now can stay in this host's shared memory."""

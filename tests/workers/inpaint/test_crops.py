@@ -11,11 +11,12 @@ from workers.inpaint.crops import (
     ROUND_TO,
     paste,
     plan_crops,
+    shrink,
     to_model_size,
 )
 from workers.inpaint.erase import apply_fills, inpaint_crops
 from workers.inpaint.opencv import OpenCVInpainter
-from workers.types import Block, Image, PageLayout, TextLine
+from workers.types import Block, Image, Mask, PageLayout, TextLine
 
 
 def layout_with(blocks: list[tuple[tuple[int, int, int, int], str]], size: tuple[int, int],
@@ -83,11 +84,24 @@ def test_crops_are_scaled_for_the_model_and_back() -> None:
         for y in range(100, 2900, 50)]
     crop = plan_crops(image, layout)[0]
     assert crop.size_class == "long"
-    small, small_mask = to_model_size(crop)
+    full, full_mask, scale = to_model_size(crop)
     x0, y0, x1, y1 = crop.box
-    assert crop.scale == min(MODEL_LINE_PX / 50, MODEL_MAX_SIDE / max(x1 - x0, y1 - y0))
+    assert scale == crop.scale == min(MODEL_LINE_PX / 50, MODEL_MAX_SIDE / max(x1 - x0, y1 - y0))
+    small, small_mask = shrink(full, full_mask, scale)
     assert max(small.shape[:2]) <= MODEL_MAX_SIDE and small_mask.shape == small.shape[:2]
-    filled = OpenCVInpainter().inpaint([InpaintItem(small, small_mask)])[0]
+    # A model that works small (LaMa) gets the small crop and hands back a full-size one.
+    seen: list[tuple[int, ...]] = []
+
+    class Small(OpenCVInpainter):
+        full_resolution = False
+
+        def run_batch(self, images: list[Image], masks: list[Mask],
+                      on_cpu: bool) -> list[Image]:
+            seen.extend(i.shape for i in images)
+            return super().run_batch(images, masks, on_cpu)
+
+    filled = Small().inpaint([InpaintItem(full, full_mask, scale)])[0]
+    assert seen == [small.shape] and filled.shape == full.shape
     target = image.copy()
     paste(target, crop, filled)
     assert target.shape == image.shape

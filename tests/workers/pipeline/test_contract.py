@@ -69,7 +69,7 @@ async def harness(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
         workers: asyncio.Task[Any] = asyncio.create_task(serve_stages(
             STAGE_NAMES, SETTINGS.machine, transport, blobs, OPTIONS, stop, ready=ready))
     else:
-        from workers.pipeline.distributed import RedisPipeline
+        from workers.pipeline.redis import RedisPipeline
         from workers.runner.app import run_redis_worker
 
         server = RedisProc(tmp_path / "redis")

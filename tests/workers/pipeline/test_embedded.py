@@ -146,7 +146,7 @@ async def test_encoded_bytes_are_dropped_once_decoded(
         held.append("input" in getattr(work, "values", {}))
         original(work)  # type: ignore[arg-type]
 
-    p._queues["process"].put = spy  # type: ignore[method-assign]
+    p._queues["process"].put = spy  # type: ignore[method-assign, assignment]
     seen = await run([ImageTask("a", "job", page("HELLO THERE"), SETTINGS.job, 0)], p, events)
     assert [e.kind for e in seen][-1] == "done"
     assert held == [False]

@@ -78,7 +78,7 @@ async def _embedded() -> dict[str, Any]:
 
 
 async def _redis(tmp_path: Path) -> dict[str, Any]:
-    from workers.pipeline.distributed import RedisPipeline
+    from workers.pipeline.redis import RedisPipeline
     from workers.runner.app import run_redis_worker
 
     server = RedisProc(tmp_path / "redis")

@@ -5,9 +5,7 @@ from PIL import Image, ImageDraw
 
 from tests.drawing import load_font, text_page
 from workers.process.classical import ClassicalAnalyser
-from workers.process.classify import classify_block
-from workers.process.mask import build_mask
-from workers.types import Block, PageText, TextLine
+from workers.types import PageText, TextLine
 
 
 def box_line(x0: int, y0: int, x1: int, y1: int, text: str = "HELLO") -> TextLine:
@@ -17,7 +15,7 @@ def box_line(x0: int, y0: int, x1: int, y1: int, text: str = "HELLO") -> TextLin
 def test_mask_covers_glyphs_not_the_whole_box() -> None:
     page = text_page([("HELLO", (50, 50))], size=(400, 200), font_size=48)
     line = box_line(40, 40, 230, 115)
-    mask = build_mask(page, [line])
+    mask = ClassicalAnalyser().analyse(page, PageText([line]), "en").mask
     ink = np.all(page < 128, axis=2)
     assert mask[ink].min() == 255, "every glyph pixel is masked"
     x0, y0, x1, y1 = line.bbox
@@ -26,20 +24,24 @@ def test_mask_covers_glyphs_not_the_whole_box() -> None:
     assert mask[150:, :].max() == 0 and mask[:, 300:].max() == 0
 
 
-def test_flat_bubble_is_filled_and_art_needs_the_model() -> None:
+def test_flat_background_is_filled_and_art_needs_the_model() -> None:
     flat = text_page([("HELLO", (50, 50))], size=(400, 200), font_size=48)
     rng = np.random.default_rng(1)
     busy = Image.fromarray(rng.integers(0, 255, (200, 400, 3), dtype=np.uint8))
     ImageDraw.Draw(busy).text((50, 50), "HELLO", fill=(255, 255, 255), font=load_font(48))
     textured = np.asarray(busy, dtype=np.uint8).copy()
     line = box_line(40, 40, 230, 115)
-    for page, expected in ((flat, "fill"), (textured, "model")):
-        mask = build_mask(page, [line])
-        block = Block(0, line.bbox, [line], "h")
-        erase, bg = classify_block(page, mask, block)
-        assert erase == expected
-    erase, bg = classify_block(flat, build_mask(flat, [line]), Block(0, line.bbox, [line], "h"))
-    assert min(bg) > 240
+    flat_layout = ClassicalAnalyser().analyse(flat, PageText([line]), "en")
+    [block] = flat_layout.blocks
+    assert block.erase == "fill" and min(block.background) > 240
+    assert block.kind == "art", "white page, no outline: not a bubble"
+    art_layout = ClassicalAnalyser().analyse(textured, PageText([line]), "en")
+    [block] = art_layout.blocks
+    assert block.erase == "model" and block.kind == "art"
+    # On noise every pixel is a "stroke"; whatever is masked stays near the line.
+    outside = art_layout.mask.copy()
+    outside[25:130, 25:245] = 0
+    assert not outside.any()
 
 
 def test_analyse_detects_language_and_order() -> None:

@@ -6,11 +6,14 @@ import pytest
 from tests.workers.render.pages import draw_text_page
 from workers.render.color import (
     BLACK,
+    MIN_CONTRAST,
     WHITE,
     best_bw,
     contrast_ratio,
     dominant_color,
     ink_color,
+    reach_contrast,
+    snap,
     text_style,
 )
 
@@ -90,3 +93,59 @@ def test_ink_color_picks_cluster_farthest_from_background() -> None:
 def test_dominant_color() -> None:
     px = np.array([[10, 200, 30]] * 70 + [[0, 0, 0]] * 30, dtype=np.uint8)
     assert dominant_color(px) == (10, 200, 30)
+
+
+def test_snapping_near_black_and_near_white() -> None:
+    assert snap((98, 98, 98)) == BLACK  # the anti-aliased grey of black lettering
+    assert snap((30, 25, 40)) == BLACK
+    assert snap((240, 236, 250)) == WHITE
+    assert snap((150, 0, 0)) == (150, 0, 0)  # a coloured shout keeps its colour
+    assert snap((128, 128, 128)) == (128, 128, 128)  # a real mid-grey is not black
+
+
+def test_black_lettering_with_heavy_anti_aliasing_is_lettered_pure_black() -> None:
+    # Small black text on white: most glyph pixels are grey fringe; their mean is grey.
+    page = draw_text_page((240, 60), (255, 255, 255), (0, 0, 0), "thin little words", (10, 20),
+                          11)
+    glyph_px = page.original[page.mask > 0]
+    assert glyph_px.mean() > 90  # what the mean would have lettered
+    style = text_style(page.original, page.erased, page.mask, page.box)
+    assert style.fg == BLACK
+
+
+def test_dominant_glyph_colour_not_the_mean() -> None:
+    # Red glyph cores with a pink fringe towards white: the ink is the red, not the average.
+    px = np.array([[200, 20, 20]] * 40 + [[240, 160, 160]] * 35 + [[255, 255, 255]] * 25,
+                  dtype=np.uint8)
+    assert _close(ink_color(px, WHITE), (200, 20, 20), 12)
+
+
+def test_lettering_reaches_seven_to_one() -> None:
+    for fg, bg in (((150, 0, 0), WHITE), ((90, 90, 200), (20, 20, 20)), ((210, 210, 210), WHITE)):
+        page = draw_text_page((240, 80), bg, fg, "Boom", (20, 20), 36)
+        style = text_style(page.original, page.erased, page.mask, page.box)
+        behind = style.outline or style.background
+        assert contrast_ratio(style.fg, behind) >= MIN_CONTRAST, (fg, bg, style)
+    # A red that is too light for 7:1 is darkened, keeping its hue.
+    darker = reach_contrast((230, 60, 60), WHITE)
+    assert darker is not None and contrast_ratio(darker, WHITE) >= MIN_CONTRAST
+    assert darker[0] > darker[1] and darker[0] > darker[2]
+
+
+def test_mid_grey_background_gets_a_stroke() -> None:
+    page = draw_text_page((240, 80), (128, 128, 128), (0, 0, 0), "Grey", (20, 20), 36)
+    style = text_style(page.original, page.erased, page.mask, page.box)
+    assert style.outline is not None
+    assert contrast_ratio(style.fg, style.outline) >= MIN_CONTRAST
+
+
+def test_stroke_on_art_is_taken_from_the_background() -> None:
+    # Light, busy art: the stroke is the art's own light colour, not a stark halo.
+    page = draw_text_page((240, 80), (235, 225, 200), (0, 0, 0), "Title", (20, 20), 36)
+    rng = np.random.default_rng(7)
+    noise = rng.integers(-60, 60, page.erased.shape)
+    page.erased[:] = np.clip(page.erased.astype(int) + noise * (rng.random(
+        page.erased.shape[:2])[..., None] < 0.3), 0, 255).astype(np.uint8)
+    style = text_style(page.original, page.erased, page.mask, page.box, on_art=True)
+    assert style.outline is not None and style.fg == BLACK
+    assert _close(style.outline, (235, 225, 200), 24)

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
+from PIL import Image, ImageDraw
 
 from tests.workers.render.pages import (
     block,
@@ -16,7 +18,8 @@ from tests.workers.render.pages import (
 from workers.errors import FontMissing
 from workers.render.color import contrast_ratio, relative_luminance
 from workers.render.render import render_page
-from workers.types import RGB, Block, Mask, PageLayout
+from workers.render.sizing import readable_floor
+from workers.types import RGB, Block, Box, Mask, PageLayout
 
 
 def _layout(blocks: list[Block], w: int, h: int, mask: Mask | None = None) -> PageLayout:
@@ -90,14 +93,13 @@ def test_vertical_block_in_bubble_letters_horizontally_inside_the_bubble() -> No
     assert r.direction == "v"
 
 
-def test_long_text_overflows_flagged_and_stays_on_page() -> None:
+def test_text_that_needs_an_unreadable_size_is_flagged_not_drawn() -> None:
     erased = np.full((200, 300, 3), 255, np.uint8)
     tiny = block((120, 90, 180, 110), erase="model", line_height=12)
     text = " ".join(["lorem ipsum dolor sit amet"] * 20)
     out, (r,) = render_page(erased.copy(), erased, _layout([tiny], 300, 200), [text], "en")
-    assert r.overflow
-    assert r.font_size == 10
-    assert out.shape == erased.shape
+    assert r.too_small and r.font_size == 0 and r.lines == ()
+    assert np.array_equal(out, erased)
 
 
 def test_japanese_target() -> None:
@@ -144,3 +146,101 @@ def test_mismatched_inputs_are_rejected() -> None:
         render_page(page.original, page.erased, layout, [], "en")
     with pytest.raises(ValueError, match="equal"):
         render_page(page.original[:10], page.erased, layout, ["x"], "en")
+
+
+def _balloons(size: tuple[int, int], ellipses: list[Box]) -> np.ndarray:
+    img = Image.new("RGB", size, (128, 128, 128))
+    draw = ImageDraw.Draw(img)
+    for e in ellipses:
+        draw.ellipse(e, fill=(255, 255, 255), outline=(0, 0, 0), width=3)
+    return np.asarray(img).copy()
+
+
+def _centred(e: Box, w: int, h: int, **kw: object) -> Block:
+    cx, cy = (e[0] + e[2]) // 2, (e[1] + e[3]) // 2
+    return block((cx - w // 2, cy - h // 2, cx + w // 2, cy + h // 2), **kw)  # type: ignore[arg-type]
+
+
+ROW = [(20, 40, 260, 240), (290, 40, 530, 240), (560, 40, 800, 240), (300, 500, 420, 600)]
+
+
+def test_one_size_per_page_and_a_cramped_balloon_steps_down() -> None:
+    page = _balloons((820, 700), ROW)
+    blocks = [_centred(e, 36, 120, index=i, direction="v", line_height=32)
+              for i, e in enumerate(ROW)]
+    texts = ["Where are you going?", "I told you already.", "Not again!",
+             "That is absolutely impossible, you know it!"]
+    _out, rendered = render_page(page.copy(), page, _layout(blocks, 820, 700), texts, "en")
+    sizes = [r.font_size for r in rendered]
+    assert sizes[0] == sizes[1] == sizes[2] > 0
+    assert readable_floor(820, 700) <= sizes[3] < sizes[0]
+
+
+def test_lines_and_bubble_are_reported_and_inside() -> None:
+    ellipse = (100, 60, 380, 460)
+    erased = bubble_page((500, 560), ellipse)
+    column = block((222, 110, 258, 410), "まさか", direction="v", line_height=36)
+    text = "No way... that can't be true! It's impossible."
+    out, (r,) = render_page(erased.copy(), erased, _layout([column], 500, 560), [text], "en")
+    assert r.kind == "bubble" and r.bubble is not None and len(r.bubble) >= 8
+    assert " ".join(line.text for line in r.lines) == text
+    contour = np.asarray(r.bubble, np.int32).reshape(-1, 1, 2)
+    for line in r.lines:
+        x0, y0, x1, y1 = line.bbox
+        for x, y in ((x0, y0), (x1, y0), (x0, y1), (x1, y1)):
+            assert cv2.pointPolygonTest(contour, (float(x), float(y)), True) >= 0, line
+    drawn = ink_bbox(erased, out)
+    assert drawn is not None
+    union = (min(ln.bbox[0] for ln in r.lines), min(ln.bbox[1] for ln in r.lines),
+             max(ln.bbox[2] for ln in r.lines), max(ln.bbox[3] for ln in r.lines))
+    assert inside(drawn, union), (drawn, union)
+    widths = [ln.bbox[2] - ln.bbox[0] for ln in r.lines]
+    assert len(widths) >= 3 and widths[0] < max(widths) and widths[-1] < max(widths)
+
+
+def test_larger_source_lettering_keeps_its_emphasis() -> None:
+    ellipses = [(20, 40, 260, 240), (290, 40, 530, 240), (560, 40, 800, 240),
+                (20, 300, 400, 660)]
+    page = _balloons((820, 700), ellipses)
+    blocks = [_centred(e, 36, 100, index=i, direction="v", line_height=30)
+              for i, e in enumerate(ellipses[:3])]
+    blocks.append(_centred(ellipses[3], 60, 200, index=3, direction="v", line_height=58))
+    texts = ["Hello there.", "Fine, thanks.", "See you.", "WHAT?!"]
+    _out, rendered = render_page(page.copy(), page, _layout(blocks, 820, 700), texts, "en")
+    assert rendered[3].font_size > rendered[0].font_size == rendered[1].font_size
+
+
+def test_japanese_target_in_a_tall_balloon_is_lettered_vertically() -> None:
+    cjk_face_or_skip("ja")
+    ellipse = (100, 40, 300, 500)
+    erased = bubble_page((400, 540), ellipse)
+    b = block((150, 200, 250, 240), "Where are you going?", line_height=30)
+    text = "どこへ行くの？もう遅いよ。"
+    _out, (r,) = render_page(erased.copy(), erased, _layout([b], 400, 540), [text], "ja")
+    assert r.lines and "".join(line.text for line in r.lines) == text
+    for line in r.lines:
+        x0, y0, x1, y1 = line.bbox
+        assert y1 - y0 > x1 - x0  # columns, not rows
+    xs = [line.bbox[0] for line in r.lines]
+    assert xs == sorted(xs, reverse=True)  # right to left
+
+
+def test_overlapping_blocks_in_one_balloon_do_not_letter_over_each_other() -> None:
+    ellipse = (40, 40, 560, 400)
+    erased = bubble_page((600, 440), ellipse)
+    # Page analysis gave one balloon's two columns overlapping boxes.
+    left = block((150, 120, 330, 320), direction="v", index=0, line_height=30)
+    right = block((280, 100, 460, 330), direction="v", index=1, line_height=30)
+    _out, (a, b) = render_page(erased.copy(), erased, _layout([left, right], 600, 440),
+                               ["Where are you going?", "Home, of course."], "en")
+    assert a.lines and b.lines
+    a_right = max(line.bbox[2] for line in a.lines)
+    b_left = min(line.bbox[0] for line in b.lines)
+    assert a_right <= b_left
+    assert a.font_size == b.font_size  # each got half the balloon, not a sliver
+
+
+def test_the_readable_floor_is_a_share_of_one_page() -> None:
+    assert readable_floor(830, 1170) == 14  # 1.6 % of the width, rounded up
+    assert readable_floor(1654, 1170) == 14  # a two-page spread: one page is half of it
+    assert readable_floor(300, 200) == 10  # never under 10 px

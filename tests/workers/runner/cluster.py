@@ -7,8 +7,10 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import struct
 import subprocess
 import sys
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,10 +31,11 @@ WORDS = ("HELLO", "GOOD", "MORNING", "NIGHT", "RIVER", "STONE", "QUIET", "BRAVE"
          "STORM")
 
 
-def small_page(i: int, *, marker: bool = False) -> bytes:
+def small_page(i: int, *, marker: bool = False, padding: int = 0) -> bytes:
     """A 320x240 page with two lines of text over a textured background (so its blocks go
     through the inpainter, not the flat fill); `marker` paints the top-left pixel magenta
-    (what the poison worker chokes on)."""
+    (what the poison worker chokes on); `padding` adds a private PNG chunk of that many bytes
+    (a file heavy for its pixels, as with embedded metadata; decoders skip it)."""
     width, height = 320, 240
     x = np.linspace(140, 255, width)[None, :]
     ripple = np.linspace(0, 40, height)[:, None] * np.sin(np.arange(width) / 3.0)[None, :]
@@ -46,7 +49,12 @@ def small_page(i: int, *, marker: bool = False) -> bytes:
     image = np.asarray(canvas, dtype=np.uint8).copy()
     if marker:
         image[0, 0] = (255, 0, 255)
-    return encode(image)
+    png = encode(image)
+    if not padding:
+        return png
+    body = b"itPd" + bytes(np.random.default_rng(i).integers(0, 256, padding, np.uint8))
+    chunk = struct.pack(">I", padding) + body + struct.pack(">I", zlib.crc32(body))
+    return png[:-12] + chunk + png[-12:]  # before IEND
 
 
 @dataclass
@@ -71,12 +79,16 @@ class Cluster:
     claim_idle_s: float = 2.0
     max_deliveries: int = 3
     blobs: str = "auto"
+    # redis-server settings (see RedisProc); `start_redis=False` leaves it to the test.
+    redis_options: dict[str, str] = field(default_factory=dict)
+    start_redis: bool = True
     redis: RedisProc = field(init=False)
     workers: list[Worker] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.redis = RedisProc(self.root / "redis")
-        self.redis.start()
+        self.redis = RedisProc(self.root / "redis", **self.redis_options)
+        if self.start_redis:
+            self.redis.start()
 
     def start(self, stages: Sequence[str], name: str, *, module: str = "backend.cli") -> Worker:
         log = self.root / f"worker-{name}.log"

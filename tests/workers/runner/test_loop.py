@@ -4,57 +4,11 @@ and dead letters, the heartbeat, graceful shutdown, batches that fail."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
-import pytest
-
-from workers.config import JobSettings, MachineSettings
-from workers.pipeline.models import Models
-from workers.pipeline.serialize import dump_settings
+from tests.workers.runner.rig import Rig, run_until
 from workers.runner.context import StageContext, Work
-from workers.runner.handlers import Handler
-from workers.runner.loop import StageWorker
-from workers.runner.spec import SPECS, StageSpec, WorkerOptions
-from workers.transport.base import ImageInfo, Message
-from workers.transport.blobs import MemoryBlobs
-from workers.transport.memory import MemoryTransport
-
-FAST = WorkerOptions(claim_idle_s=0.3, max_deliveries=3, grace_s=0.3)
-
-
-@dataclass
-class Rig:
-    transport: MemoryTransport
-    blobs: MemoryBlobs
-    ctx: StageContext
-
-    async def open(self, *images: str, queue: str = "ocr") -> None:
-        for image in images:
-            await self.transport.open(ImageInfo(image, "job", dump_settings(JobSettings())),
-                                      queue, Message(image, "job"))
-
-    def worker(self, handler: Handler, options: WorkerOptions = FAST,
-               spec: StageSpec = SPECS["ocr"]) -> StageWorker:
-        return StageWorker(spec, handler, self.ctx, options, "me")
-
-
-@pytest.fixture
-async def rig() -> AsyncIterator[Rig]:
-    transport, blobs = MemoryTransport(), MemoryBlobs()
-    ctx = StageContext(transport, blobs, Models(MachineSettings()), MachineSettings(), 2, 5.0)
-    yield Rig(transport, blobs, ctx)
-    ctx.close()
-
-
-async def _run_until(worker: StageWorker, done: asyncio.Event, timeout: float = 10) -> None:
-    stop = asyncio.Event()
-    task = asyncio.create_task(worker.run(stop))
-    try:
-        await asyncio.wait_for(done.wait(), timeout)
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, 10)
+from workers.runner.spec import SPECS, WorkerOptions
 
 
 async def test_crashing_message_is_retried_then_dead_lettered(rig: Rig) -> None:
@@ -72,7 +26,7 @@ async def test_crashing_message_is_retried_then_dead_lettered(rig: Rig) -> None:
             await ctx.advance(work, [], ())
 
     await rig.open("a", "bad", "c")
-    await _run_until(rig.worker(handler), finished)
+    await run_until(rig.worker(handler), finished)
     assert attempts == [1, 2, 3]
     (letter,) = await rig.transport.dead_letters()
     assert letter.message.image_id == "bad" and "RuntimeError: boom" in letter.reason
@@ -97,7 +51,7 @@ async def test_heartbeat_keeps_a_long_job_from_the_reaper(rig: Rig) -> None:
         finished.set()
 
     await rig.open("long")
-    await _run_until(rig.worker(slow), finished)
+    await run_until(rig.worker(slow), finished)
     assert stolen == []
 
 
@@ -139,7 +93,7 @@ async def test_a_failing_batch_is_retried_page_by_page(rig: Rig) -> None:
 
     await rig.open("good", "bad", queue="inpaint:short")
     options = WorkerOptions(claim_idle_s=30, max_deliveries=3, batch=2, grace_s=0.3)
-    await _run_until(rig.worker(picky, options, SPECS["inpaint"]), finished)
+    await run_until(rig.worker(picky, options, SPECS["inpaint"]), finished)
     assert calls[0] == ["good", "bad"]
     assert ["good"] in calls and ["bad"] in calls
     assert await rig.transport.dead_letters() == []
@@ -159,5 +113,5 @@ async def test_a_restarted_worker_takes_its_own_pending_work_first(rig: Rig) -> 
         if len(order) == 2:
             finished.set()
 
-    await _run_until(rig.worker(note), finished)
+    await run_until(rig.worker(note), finished)
     assert order == [("held", 2), ("new", 1)]

@@ -24,6 +24,7 @@ def test_names() -> None:
     assert set(BACKEND_NAMES) == {
         "none",
         "deterministic",
+        "groundtruth",
         "libretranslate",
         "openai",
         "deepl",

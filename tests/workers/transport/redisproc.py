@@ -31,8 +31,14 @@ def free_port() -> int:
 
 
 class RedisProc:
-    def __init__(self, workdir: Path) -> None:
+    """`options` are redis-server settings (underscores for dashes) that replace the defaults
+    below (`appendonly="no"`) or add to them (`maxmemory="4mb"`)."""
+
+    def __init__(self, workdir: Path, **options: str) -> None:
         self.binary = need_redis()
+        defaults = {"appendonly": "yes", "appendfsync": "always",
+                    "maxmemory-policy": "noeviction"}
+        self.options = defaults | {k.replace("_", "-"): v for k, v in options.items()}
         self.dir = workdir
         self.dir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
@@ -44,9 +50,10 @@ class RedisProc:
 
     def start(self) -> None:
         args = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
-                "--dir", str(self.dir), "--appendonly", "yes", "--appendfsync", "always",
-                "--save", "", "--maxmemory-policy", "noeviction", "--loglevel", "warning",
+                "--dir", str(self.dir), "--save", "", "--loglevel", "warning",
                 "--logfile", str(self.dir / "redis.log")]
+        for name, value in self.options.items():
+            args += [f"--{name}", value]
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
         deadline = time.monotonic() + 15

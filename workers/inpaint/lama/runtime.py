@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
 
 import torch
 
 from workers.config import Precision
 from workers.errors import MissingExtra
+from workers.inpaint.batched import CPU_PIXEL_BUDGET, MAX_BATCH, plan_batches
+
+__all__ = ["CPU_PIXEL_BUDGET", "MAX_BATCH", "configure_threads", "parse_device",
+           "pixel_budget", "plan_batches", "resolve_precision"]
 
 log = logging.getLogger(__name__)
 
@@ -20,12 +23,9 @@ log = logging.getLogger(__name__)
 # 1.4 kB/px at 256 and 512 px), rounded up. Under autocast most activations are 2 bytes, but
 # the spectral parts stay in float32.
 BYTES_PER_PIXEL = {torch.float32: 1600, torch.bfloat16: 1000, torch.float16: 1000}
-# On the CPU a batch saves little time over single items, so memory decides: ~1.6 GB.
-CPU_PIXEL_BUDGET = 1 << 20
 # Share of the GPU memory that is free at planning time one batch may use; the rest covers
 # the allocator's fragmentation, cuDNN workspaces and a neighbour process.
 CUDA_FREE_SHARE = 0.4
-MAX_BATCH = 16
 
 
 def parse_device(device: str) -> torch.device:
@@ -89,19 +89,3 @@ def pixel_budget(device: torch.device, dtype: torch.dtype) -> int:
         return CPU_PIXEL_BUDGET
     free, _total = torch.cuda.mem_get_info(device)
     return max(256 * 256, int(free * CUDA_FREE_SHARE) // BYTES_PER_PIXEL[dtype])
-
-
-def plan_batches(
-    shapes: Sequence[tuple[int, int]], budget_px: int, max_batch: int = MAX_BATCH
-) -> list[list[int]]:
-    """Indices of `shapes` grouped into batches: equal shapes only (one tensor per batch),
-    each batch within `budget_px` pixels and `max_batch` items; an item larger than the budget
-    goes alone. Groups come in first-appearance order, so the first items finish first."""
-    groups: dict[tuple[int, int], list[int]] = {}
-    for i, shape in enumerate(shapes):
-        groups.setdefault(shape, []).append(i)
-    batches: list[list[int]] = []
-    for (h, w), indices in groups.items():
-        size = max(1, min(max_batch, budget_px // max(1, h * w)))
-        batches += [indices[j : j + size] for j in range(0, len(indices), size)]
-    return batches
