@@ -94,10 +94,12 @@ class Block:
 
 
 def _is_cjk_text(lines: list[TextLine]) -> bool:
+    """Text whose lines join without a space: Chinese and Japanese. Korean separates its
+    words (eojeol) with spaces, so its lines join with one too."""
     text = "".join(line.text for line in lines)
     if not text:
         return False
-    cjk = sum(1 for ch in text if is_cjk_char(ch))
+    cjk = sum(1 for ch in text if is_cjk_char(ch) and not 0xAC00 <= ord(ch) <= 0xD7A3)
     return cjk * 2 > len(text)
 
 

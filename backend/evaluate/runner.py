@@ -64,7 +64,9 @@ class Evaluator:
         source = self.job.source
         with self.models.plain_reader() as reader:
             text = self.models.take(image) or reader.read(image, source)
-            after = reader.read(result.image, result.source).lines
+            # "auto": the output holds the target language's lettering (and what is left of
+            # the source); a Korean recognizer would read English lettering as noise.
+            after = reader.read(result.image, "auto").lines
         layout = self.models.analyser.analyse(image, text, source)
         spent = time.perf_counter() - started
         record = evaluate_page(sample, layout, result, after)

@@ -78,7 +78,7 @@ def test_files_folders_and_urls_with_libretranslate(tmp_path: Path, server: str)
     save(page("GOOD MORNING"), src / "chapter" / "p10.jpg", "JPEG", quality=95)
     single = save(page("SEE YOU", (300, 900)), src / "single.webp", "WEBP", quality=95)
     _Handler.files["/remote/page.png"] = encode(np.asarray(page("FROM THE WEB")))
-    settings = Settings.build(target="fr", inpainter="opencv", threads=1,
+    settings = Settings.build(download=False, target="fr", inpainter="opencv", threads=1,
                         translator=TranslatorSettings(name="libretranslate", url=server))
     out = tmp_path / "out"
     code = run(args([str(src / "chapter"), str(single), f"{server}/remote/page.png"], out),
@@ -116,7 +116,8 @@ def test_bad_inputs_fail_alone_with_one_line_each(tmp_path: Path,
     frames = [page("FRAME ONE"), page("FRAME TWO")]
     frames[0].save(d / "anim.gif", save_all=True, append_images=frames[1:])
     save(Image.new("RGB", (600, 400)), d / "huge.png", "PNG")
-    settings = Settings.build(translator=TranslatorSettings(name="deterministic", latency_s=0.0),
+    settings = Settings.build(download=False,
+                              translator=TranslatorSettings(name="deterministic", latency_s=0.0),
                         inpainter="opencv", threads=1,
                         limits=Limits(max_pixels=200_000))
     out = tmp_path / "out"
@@ -139,14 +140,16 @@ def test_bad_inputs_fail_alone_with_one_line_each(tmp_path: Path,
 def test_no_translator_names_the_setting(tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     path = save(page("HELLO"), tmp_path / "p.png", "PNG")
-    code = run(args([str(path)], tmp_path / "out"), Settings.build(inpainter="opencv"))
+    code = run(args([str(path)], tmp_path / "out"), Settings.build(download=False,
+                                                                   inpainter="opencv"))
     assert code == 2
     assert "--translator" in capsys.readouterr().err
 
 
 def test_erase_only_writes_clean_pages(tmp_path: Path) -> None:
     path = save(page("ERASE ME"), tmp_path / "p.png", "PNG")
-    settings = Settings.build(translator=TranslatorSettings(name="none"), inpainter="opencv",
+    settings = Settings.build(download=False,
+                              translator=TranslatorSettings(name="none"), inpainter="opencv",
                         threads=1)
     assert run(args([str(path)], tmp_path / "out"), settings) == 0
     with Image.open(tmp_path / "out" / "p.png") as img:

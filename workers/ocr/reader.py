@@ -27,8 +27,9 @@ from workers.types import Image, PageText, TextLine, u8
 
 log = logging.getLogger(__name__)
 
-# Images up to this size (long side, px) are searched again at 2x when nothing is found.
+# Images up to this size (long side, px) are read again at 2x when nothing is read.
 SMALL_IMAGE = 512
+
 
 class PageReader:
     """Reads a page's text lines. One call at a time per reader (its models are not
@@ -57,18 +58,7 @@ class PageReader:
         self.read(img, "auto")
 
     def detect(self, image: Image) -> list[TextLine]:
-        """Line boxes (no text yet) of the whole page, tall strips tiled. A small image in
-        which nothing is found is looked at again at twice its size: the detector misses
-        lettering of 20 px or so when it has no room around it (a cropped bubble)."""
-        boxes = self._detect(image)
-        height, width = image.shape[:2]
-        if boxes or max(height, width) > SMALL_IMAGE:
-            return boxes
-        bigger = u8(cv2.resize(image, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC))
-        return [TextLine(tuple((x / 2, y / 2) for x, y in ln.polygon), ln.text, ln.score,
-                         ln.vertical) for ln in self._detect(bigger)]
-
-    def _detect(self, image: Image) -> list[TextLine]:
+        """Line boxes (no text yet) of the whole page, tall strips tiled."""
         height, width = image.shape[:2]
         boxes: list[TextLine] = []
         for tile in plan_tiles(width, height, self.det_limit):
@@ -78,6 +68,19 @@ class PageReader:
         return merge_lines(boxes)
 
     def read(self, image: Image, source: str = "auto") -> PageText:
+        """The page's lines and language. A small image of which nothing is read is read
+        again at twice its size: on a cropped bubble with 20 px lettering and no room around
+        it, the detector takes three columns for one box, or none."""
+        text = self._read(image, source)
+        height, width = image.shape[:2]
+        if text.lines or max(height, width) > SMALL_IMAGE:
+            return text
+        bigger = u8(cv2.resize(image, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC))
+        found = self._read(bigger, source)
+        return PageText([TextLine(tuple((x / 2, y / 2) for x, y in ln.polygon), ln.text,
+                                  ln.score, ln.vertical) for ln in found.lines], found.lang)
+
+    def _read(self, image: Image, source: str) -> PageText:
         boxes = self.detect(image)
         if not boxes:
             return PageText([], "" if source == "auto" else source)

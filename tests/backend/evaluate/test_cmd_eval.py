@@ -67,7 +67,8 @@ def test_missing_samples_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 
 
 def test_translator_defaults_to_deterministic_unless_named() -> None:
-    base = Settings.build(translator=TranslatorSettings(name="openai", url="http://x"))
+    base = Settings.build(download=False,
+                          translator=TranslatorSettings(name="openai", url="http://x"))
     chosen = eval_settings(argparse.Namespace(translator=None), base)
     assert chosen.job.translator == TranslatorSettings(name="deterministic", latency_s=0.0)
     named = eval_settings(argparse.Namespace(translator="openai"), base)

@@ -34,7 +34,8 @@ HANG = 180.0
 
 
 def default_settings(**changes: Any) -> Settings:
-    base = Settings.build(translator=TranslatorSettings(name="deterministic", latency_s=0.0))
+    base = Settings.build(download=False,
+                          translator=TranslatorSettings(name="deterministic", latency_s=0.0))
     return base.with_(**changes) if changes else base
 
 

@@ -53,7 +53,7 @@ class _Reads:
         return [Recognition("我真", 0.9) for _ in crops]
 
 
-def test_a_small_image_with_nothing_found_is_searched_at_twice_its_size() -> None:
+def test_a_small_image_with_nothing_read_is_read_at_twice_its_size() -> None:
     detector = _SeesOnlyBigText()
     reader = PageReader(detector, [_Reads()])
     text = reader.read(np.full((117, 110, 3), 255, np.uint8), "auto")
@@ -63,7 +63,7 @@ def test_a_small_image_with_nothing_found_is_searched_at_twice_its_size() -> Non
     assert text.lang == "zh"
 
 
-def test_a_large_image_is_not_searched_twice() -> None:
+def test_a_large_image_is_not_read_twice() -> None:
     detector = _SeesOnlyBigText()
     PageReader(detector, [_Reads()]).read(np.full((150, 900, 3), 255, np.uint8), "auto")
     assert detector.sizes == [(150, 900)]

@@ -19,7 +19,8 @@ from workers.pipeline.api import ImageTask, Pipeline, PipelineEvent
 from workers.runner.spec import WorkerOptions
 from workers.transport.base import STAGE_NAMES
 
-SETTINGS = Settings.build(translator=TranslatorSettings(name="deterministic", latency_s=0.0),
+SETTINGS = Settings.build(download=False,
+                          translator=TranslatorSettings(name="deterministic", latency_s=0.0),
                     inpainter="opencv", threads=1, ocr_engines=1)
 OPTIONS = WorkerOptions(claim_idle_s=5.0, grace_s=2.0)
 

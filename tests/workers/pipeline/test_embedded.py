@@ -11,7 +11,8 @@ from workers.config import Settings, TranslatorSettings
 from workers.pipeline.api import ImageTask, PipelineEvent
 from workers.pipeline.embedded import EmbeddedPipeline
 
-SETTINGS = Settings.build(translator=TranslatorSettings(name="deterministic", latency_s=0.0),
+SETTINGS = Settings.build(download=False,
+                          translator=TranslatorSettings(name="deterministic", latency_s=0.0),
                     inpainter="opencv", threads=1)
 
 

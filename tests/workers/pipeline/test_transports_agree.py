@@ -23,7 +23,8 @@ from workers.types import PageResult
 
 pytestmark = pytest.mark.redis
 
-SETTINGS = Settings.build(translator=TranslatorSettings(name="deterministic", latency_s=0.0),
+SETTINGS = Settings.build(download=False,
+                          translator=TranslatorSettings(name="deterministic", latency_s=0.0),
                           target="fr", inpainter="opencv", threads=1, ocr_engines=1)
 ERASE_ONLY = SETTINGS.job.with_(translator=TranslatorSettings(name="none"))
 

@@ -25,7 +25,8 @@ from workers.config import Settings, TranslatorSettings
 from workers.pipeline.api import PipelineEvent
 
 REPO = Path(__file__).resolve().parents[3]
-SETTINGS = Settings.build(translator=TranslatorSettings(name="deterministic", latency_s=0.0),
+SETTINGS = Settings.build(download=False,
+                          translator=TranslatorSettings(name="deterministic", latency_s=0.0),
                     inpainter="opencv", threads=1)
 WORDS = ("HELLO", "GOOD", "MORNING", "NIGHT", "RIVER", "STONE", "QUIET", "BRAVE", "LIGHT",
          "STORM")

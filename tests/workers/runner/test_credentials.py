@@ -54,7 +54,8 @@ async def _translate_once(job: JobSettings, machine: MachineSettings) -> Pipelin
 
 def _machine(url: str) -> MachineSettings:
     mine = TranslatorSettings(name="openai", url=url, model="m", api_key=KEY, retries=0)
-    return MachineSettings(inpainter="opencv", threads=1, ocr_engines=1, credentials=mine)
+    return MachineSettings(inpainter="opencv", threads=1, ocr_engines=1, download=False,
+                           credentials=mine)
 
 
 async def test_the_key_is_not_sent_to_a_url_the_job_names(fake: FakeServer) -> None:
