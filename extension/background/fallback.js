@@ -1,21 +1,35 @@
 import { ext } from "../shared/api.js";
 import { base64ToBytes, sniffImageType } from "../shared/bytes.js";
-import { uploadImage } from "../shared/http.js";
+import { originPattern } from "../shared/settings.js";
+import { fetchAsPage } from "./referer.js";
 
-// The server answers `fetch_failed` for images only the browser can get: behind a login
-// cookie, a Referer check the server did not satisfy, or a network the server cannot reach.
-// The page itself is asked first (its cookies and its URL as referrer come for free); then
-// this worker tries, which works wherever the extension holds host permission.
+// The server answers `fetch_failed` for images only the browser can get (a login cookie, a
+// Referer check the server did not satisfy) and `fetch_blocked` for addresses it may not reach
+// (a NAS on the reader's network). The browser fetches such an image as the page sees it:
+//  1. in the page (content script): its cookies, its URL as referrer. Chrome lets a content
+//     script read only what the page itself may (same origin, or CORS); Firefox also lets it
+//     read hosts the extension may access.
+//  2. in this worker, for hosts the extension may access: the page's Referer, the user's
+//     cookies for that host (referer.js).
+// When neither can, `NoAccess` says so; the page then reads the image from the screen when
+// it is in view, or tells the reader which host to allow.
+
+export class NoAccess extends Error {
+  constructor(url, reasons) {
+    super(`the extension may not read ${new URL(url).host}: ${reasons.join("; ")}`);
+    this.origin = new URL(url).origin;
+  }
+}
 
 async function fromPage(tabId, url) {
   const reply = await ext.tabs.sendMessage(tabId, { kind: "itp-fetch-bytes", url });
-  if (!reply?.ok) throw new Error(reply?.error ?? "the page could not fetch it");
+  if (!reply?.ok) throw new Error(`in the page: ${reply?.error ?? "no answer"}`);
   return { bytes: base64ToBytes(reply.b64), type: reply.type };
 }
 
-async function fromWorker(url) {
-  const response = await fetch(url, { credentials: "include", cache: "force-cache" });
-  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+async function fromWorker(url, referer) {
+  const response = await fetchAsPage(url, referer);
+  if (!response.ok) throw new Error(`from the extension: HTTP ${response.status}`);
   return { bytes: await response.arrayBuffer(), type: response.headers.get("Content-Type") ?? "" };
 }
 
@@ -26,13 +40,25 @@ function imageType(bytes, declared) {
   return type.startsWith("image/") ? type : "";
 }
 
+/** Whether this worker may fetch `url` (host permission, granted or optional and given). */
+export async function mayFetch(url) {
+  try {
+    return await ext.permissions.contains({ origins: [originPattern(url)] });
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Fetches `url` as the browser sees it and uploads it to the job.
- * @returns {Promise<string>} the image id the server gives the uploaded copy
+ * The image at `url` as the browser sees it: {bytes, type}. Throws `NoAccess` when the page
+ * could not read it and the extension may not fetch its host, else an Error with the reasons.
  */
-export async function uploadFromBrowser(settings, jobId, tabId, url) {
+export async function fetchInBrowser(tabId, url, referer) {
   const reasons = [];
-  for (const attempt of [() => fromPage(tabId, url), () => fromWorker(url)]) {
+  const attempts = [() => fromPage(tabId, url)];
+  const allowed = await mayFetch(url);
+  if (allowed) attempts.push(() => fromWorker(url, referer));
+  for (const attempt of attempts) {
     let got;
     try {
       got = await attempt();
@@ -41,12 +67,9 @@ export async function uploadFromBrowser(settings, jobId, tabId, url) {
       continue;
     }
     const type = imageType(got.bytes, got.type);
-    if (!type) {
-      reasons.push(`not an image (${got.type || "no Content-Type"})`);
-      continue;
-    }
-    const reply = await uploadImage(settings, jobId, url, got.bytes, type);
-    return reply.image_id;
+    if (type) return { bytes: got.bytes, type };
+    reasons.push(`not an image (${got.type || "no Content-Type"})`);
   }
+  if (!allowed) throw new NoAccess(url, reasons);
   throw new Error(`the browser could not fetch it either: ${reasons.join("; ")}`);
 }

@@ -40,12 +40,40 @@ export class JobStore {
     }, 500);
   }
 
-  add(jobId, tabId, images) {
+  /**
+   * `uploads`: the URLs whose bytes the page sends itself (blob:, data:, canvas). The server
+   * cannot fetch those; its fetch errors for them are expected and not passed on.
+   */
+  add(jobId, tabId, images, uploads = []) {
     const urls = {};
     for (const image of images) urls[image.image_id] = image.url;
-    this.jobs.set(jobId, { tabId, lastSeq: 0, urls, pending: Object.keys(urls), fallback: [] });
+    this.jobs.set(jobId, {
+      tabId, lastSeq: 0, urls, pending: Object.keys(urls), fallback: [], uploads,
+    });
     this.save();
     return this.jobs.get(jobId);
+  }
+
+  /** Whether the page uploads this image's bytes itself. */
+  isUpload(job, imageId, url) {
+    const which = url ?? job.urls[imageId];
+    return Boolean(which) && (job.uploads ?? []).includes(which);
+  }
+
+  /**
+   * Images that left the page (a reader's chapter switch): nobody waits for them any more.
+   * Returns the jobs left with nothing to wait for, which the caller cancels on the server.
+   */
+  leave(tabId, imageIds) {
+    const gone = new Set(imageIds);
+    const idle = [];
+    for (const [id, job] of this.forTab(tabId)) {
+      const before = job.pending.length;
+      job.pending = job.pending.filter((imageId) => !gone.has(imageId));
+      if (job.pending.length < before && job.pending.length === 0) idle.push(id);
+    }
+    this.save();
+    return idle;
   }
 
   get(jobId) {
@@ -60,8 +88,9 @@ export class JobStore {
     return [...this.jobs.entries()];
   }
 
+  /** The tab's jobs still running (not those only waiting to be cancelled). */
   forTab(tabId) {
-    return this.all().filter(([, job]) => job.tabId === tabId);
+    return this.all().filter(([, job]) => job.tabId === tabId && !job.cancelled);
   }
 
   /** Records `seq`; false when the event was seen already (replays after a resume). */

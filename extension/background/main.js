@@ -1,7 +1,6 @@
 import { ext } from "../shared/api.js";
-import { bytesToBase64 } from "../shared/bytes.js";
-import { createJob, fetchResult } from "../shared/http.js";
 import { loadSettings } from "../shared/settings.js";
+import { listen, makeHandlers } from "./handlers.js";
 import { JobStore } from "./jobs.js";
 import { Router } from "./router.js";
 import { Socket } from "./socket.js";
@@ -90,70 +89,4 @@ ext.storage.onChanged.addListener((changes, area) => {
   if (area === "local" && (changes.serverUrl || changes.token)) socket.restart();
 });
 
-const fromExtensionPage = (sender) => sender.url?.startsWith(ext.runtime.getURL(""));
-
-// Each handler answers one message kind; an exception becomes {ok: false, error}.
-const handlers = {
-  // From the content script.
-  "itp-submit": async (msg, sender) => {
-    const settings = await loadSettings();
-    if (!settings.token) {
-      throw new Error("not paired with an itp server: set the token in the extension's options");
-    }
-    const images = msg.urls.map((url) => ({ url, referer: msg.pageUrl }));
-    const reply = await createJob(settings, images);
-    await store.ready;
-    store.add(reply.job_id, sender.tab.id, reply.images);
-    keepAlive();
-    socket.send({ type: "subscribe", job_id: reply.job_id, last_seq: 0 });
-    return { job_id: reply.job_id, images: reply.images };
-  },
-  "itp-prioritize": async (msg) => {
-    router.prioritize(msg.image_ids);
-    return {};
-  },
-  "itp-alive": async () => {
-    await store.ready;
-    keepAlive();
-    return {};
-  },
-  "itp-result": async (msg) => {
-    const { bytes, type } = await fetchResult(await loadSettings(), msg.result_url);
-    return { b64: bytesToBase64(bytes), type };
-  },
-  "itp-cancel": async (msg, sender) => {
-    await store.ready;
-    router.cancelTab(sender.tab.id);
-    return {};
-  },
-  // From the popup, the options page (and the end-to-end test, through the options page).
-  "itp-translate-tab": async (msg, sender) => {
-    if (!fromExtensionPage(sender)) throw new Error("not allowed from a page");
-    await translateTab(msg.tabId);
-    return {};
-  },
-  "itp-state": async () => {
-    await store.ready;
-    const settings = await loadSettings();
-    return {
-      status: socket.status,
-      error: socket.lastError,
-      jobs: store.size,
-      paired: Boolean(settings.token),
-      serverUrl: settings.serverUrl,
-    };
-  },
-};
-
-ext.runtime.onMessage.addListener((msg, sender, sendResponse) => {
-  const handler = handlers[msg?.kind];
-  if (!handler) return false;
-  if (msg.kind !== "itp-translate-tab" && msg.kind !== "itp-state" && !sender.tab?.id) {
-    return false;
-  }
-  handler(msg, sender)
-    .then((reply) => sendResponse({ ok: true, ...reply }))
-    .catch((err) => sendResponse({ ok: false, error: String(err?.message ?? err) }));
-  // Keeps the channel open for the asynchronous answer (Chrome does not take a promise).
-  return true;
-});
+listen(makeHandlers({ store, socket, router, keepAlive }));

@@ -1,9 +1,16 @@
 import { ext } from "../shared/api.js";
 import { loadSettings } from "../shared/settings.js";
-import { uploadFromBrowser } from "./fallback.js";
+import { NoAccess, fetchInBrowser } from "./fallback.js";
+import { upload } from "./uploads.js";
 
-// Server events go to the tab whose job they belong to. `fetch_failed` is intercepted: the
-// browser uploads the bytes itself and the reader only sees a short "upload" stage.
+// Server events go to the tab whose job they belong to. Two kinds are handled here first:
+// - `fetch_failed`/`fetch_blocked` for an image the server was to download: the browser gets
+//   the bytes (fallback.js) and uploads them; the reader only sees an "upload" stage. When the
+//   extension may not read that host, the page is asked to read it from the screen.
+// - the same errors for images whose bytes the page uploads itself (blob:, data:, canvas):
+//   the server was never going to download those, so they are not passed on.
+
+const FETCH_ERRORS = new Set(["fetch_failed", "fetch_blocked"]);
 
 export class Router {
   constructor(store, socket) {
@@ -19,14 +26,14 @@ export class Router {
       return;
     }
     const job = msg.job_id ? this.store.get(msg.job_id) : null;
-    if (!job || !this.store.advance(job, msg.seq)) return;
+    if (!job || job.cancelled || !this.store.advance(job, msg.seq)) return;
     this.store.saveSoon();
     const imageId = msg.image_id;
-    if (msg.type === "error" && msg.code === "fetch_failed" && imageId) {
-      if (!job.fallback.includes(imageId)) {
-        await this.uploadInstead(msg.job_id, job, msg);
-        return;
-      }
+    if (imageId && this.store.isUpload(job, imageId, msg.url) && this.serverFetching(msg)) return;
+    if (msg.type === "error" && FETCH_ERRORS.has(msg.code) && imageId
+        && !job.fallback.includes(imageId)) {
+      await this.uploadInstead(msg.job_id, job, msg);
+      return;
     }
     await this.deliver(msg.job_id, job, msg);
     if ((msg.type === "done" || msg.type === "error") && imageId) {
@@ -35,6 +42,12 @@ export class Router {
       // A failure of the whole job: nothing more will come for it.
       this.store.remove(msg.job_id);
     }
+  }
+
+  /** The server's own download of an uploaded image: its stage and its failure. */
+  serverFetching(msg) {
+    if (msg.type === "error") return FETCH_ERRORS.has(msg.code);
+    return msg.type === "progress" && msg.stage === "fetch";
   }
 
   /**
@@ -51,7 +64,12 @@ export class Router {
 
   subscribeAll(send) {
     for (const [id, job] of this.store.all()) {
-      send({ type: "subscribe", job_id: id, last_seq: job.lastSeq });
+      if (job.cancelled) {
+        send({ type: "cancel", job_id: id });
+        this.store.remove(id);
+      } else {
+        send({ type: "subscribe", job_id: id, last_seq: job.lastSeq });
+      }
     }
     // What the reader was looking at when the connection dropped still goes first.
     if (this.priority.length) send({ type: "prioritize", image_ids: this.priority });
@@ -68,22 +86,38 @@ export class Router {
     job.fallback.push(imageId);
     this.store.saveSoon();
     await this.deliver(jobId, job, { ...msg, type: "progress", stage: "upload" });
+    const settings = await loadSettings();
+    let newId;
     try {
-      const settings = await loadSettings();
-      const newId = await uploadFromBrowser(settings, jobId, job.tabId, url);
-      if (newId && newId !== imageId) {
-        this.store.alias(job, imageId, newId, url);
-        job.fallback.push(newId);
-        this.store.save();
-        await this.deliver(jobId, job, {
-          type: "alias", job_id: jobId, image_id: newId, previous: imageId, url,
-        });
-      }
+      const tab = await ext.tabs.get(job.tabId);
+      const got = await fetchInBrowser(job.tabId, url, tab.url ?? "");
+      newId = await upload(settings, jobId, url, got.bytes, got.type);
     } catch (err) {
+      if (err instanceof NoAccess) {
+        // The page reads it from the screen when it is in view, and uploads it itself.
+        await this.deliver(jobId, job, {
+          type: "read-from-screen", job_id: jobId, image_id: imageId, url, origin: err.origin,
+          message: err.message,
+        });
+        return;
+      }
       const reason = String(err?.message ?? err);
-      await this.deliver(jobId, job, { ...msg, message: `${msg.message ?? "fetch failed"}; ${reason}` });
+      const message = `${msg.message ?? "fetch failed"}; ${reason}`;
+      await this.deliver(jobId, job, { ...msg, message });
       this.store.finish(jobId, imageId);
+      return;
     }
+    if (newId && newId !== imageId) this.aliasTo(jobId, job, imageId, newId, url);
+  }
+
+  /** An uploaded copy may get a new image id; it stands in for the one that failed. */
+  async aliasTo(jobId, job, oldId, newId, url) {
+    this.store.alias(job, oldId, newId, url);
+    job.fallback.push(newId);
+    this.store.save();
+    await this.deliver(jobId, job, {
+      type: "alias", job_id: jobId, image_id: newId, previous: oldId, url,
+    });
   }
 
   async deliver(jobId, job, event) {
@@ -95,13 +129,28 @@ export class Router {
     }
   }
 
+  /**
+   * Tells the server to drop a job. With the socket not open (still connecting, or between
+   * two connections), the job stays in the store marked cancelled, and the cancel goes out
+   * first thing when the socket opens: a cancel must not be lost to timing.
+   */
   cancel(jobId) {
-    if (!this.store.get(jobId)) return;
-    this.socket.send({ type: "cancel", job_id: jobId });
-    this.store.remove(jobId);
+    const job = this.store.get(jobId);
+    if (!job) return;
+    if (this.socket.send({ type: "cancel", job_id: jobId })) {
+      this.store.remove(jobId);
+    } else {
+      job.cancelled = true;
+      this.store.save();
+    }
   }
 
   cancelTab(tabId) {
     for (const [id] of this.store.forTab(tabId)) this.cancel(id);
+  }
+
+  /** Images that left the page: jobs with nothing else to wait for are cancelled. */
+  leave(tabId, imageIds) {
+    for (const id of this.store.leave(tabId, imageIds)) this.cancel(id);
   }
 }

@@ -7,17 +7,32 @@ import { loadSettings, originPattern } from "../shared/settings.js";
 export const CONTENT_FILES = [
   "content/util.js",
   "content/discover.js",
+  "content/select.js",
   "content/badges.js",
+  "content/overlay.js",
   "content/swap.js",
   "content/records.js",
   "content/results.js",
+  "content/pixels.js",
+  "content/capture.js",
   "content/observe.js",
+  "content/uploads.js",
+  "content/flow.js",
   "content/main.js",
 ];
+
+// Runs in the page's own world: it tells the content script when the page draws on a canvas,
+// so a translation shown over a canvas is dropped when the picture under it changes.
+const PAGE_HOOK = "content/page-hook.js";
 
 /** "Translate this page": the toolbar popup, the context menu and always-on sites end here. */
 export async function translateTab(tabId) {
   const settings = await loadSettings();
+  try {
+    await ext.scripting.executeScript({ target: { tabId }, files: [PAGE_HOOK], world: "MAIN" });
+  } catch {
+    // Without it canvas redraws go unseen unless the canvas is resized; the rest works.
+  }
   await ext.scripting.executeScript({ target: { tabId }, files: CONTENT_FILES });
   await ext.tabs.sendMessage(tabId, { kind: "itp-start", minSize: Number(settings.minSize) || 0 });
   if (!settings.token) await ext.runtime.openOptionsPage();

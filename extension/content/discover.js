@@ -1,5 +1,7 @@
-// Finding the comic images on a page: <img> (srcset, lazy-loading attributes) and CSS
-// background images, big enough to be pages or strips rather than icons.
+// Finding the comic images on a page: <img> (srcset, lazy-loading attributes, and pictures the
+// page made itself as blob: or data: URLs), <canvas> and CSS background images, big enough to
+// be pages or strips rather than icons. Which of those are the comic (not ads, thumbnails)
+// is select.js's call.
 (() => {
   const itp = globalThis.__itp;
   if (itp.discover) return;
@@ -44,6 +46,17 @@
   }
 
   const isPlaceholder = (url) => !url || /^(data|blob|about):/i.test(url);
+  const isPageMade = (url) => /^(data|blob):/i.test(url ?? "");
+  // Canvases that keep changing (animations, games) are not comic pages; main.js adds here.
+  const restless = new WeakSet();
+  // Canvases the page has drawn on (page-hook.js says so): a blank reading of one of these is
+  // a WebGL buffer that is not kept, read from the screen instead; of the others, nothing drawn
+  // yet.
+  const drawnOn = new WeakSet();
+
+  function blankUndrawn(canvas) {
+    return !drawnOn.has(canvas) && itp.pixels.fingerprint(canvas) === "blank";
+  }
 
   /** The URL a lazy loader holds for an <img>; "" when it has none. */
   function lazyUrl(img) {
@@ -81,6 +94,16 @@
     return match ? absolute(match[2]) : "";
   }
 
+  /**
+   * A picture the page made itself (decrypted or unscrambled into a blob: or data: URL): its
+   * bytes are read in the page. Only once loaded, and bigger than a 1-pixel placeholder.
+   */
+  function pageMadeSource(img) {
+    const current = img.currentSrc || img.getAttribute("src") || "";
+    if (!isPageMade(current) || lazyUrl(img)) return "";
+    return img.complete && img.naturalWidth > 1 && img.naturalHeight > 1 ? current : "";
+  }
+
   /** Whether the real picture is not on screen yet (lazy placeholder, still loading). */
   function pending(img, url) {
     const current = img.currentSrc || img.src;
@@ -116,10 +139,27 @@
     const imgs = [...root.querySelectorAll("img")];
     if (root.tagName === "IMG") imgs.push(root);
     for (const img of imgs) {
-      if (known(img)) continue;
-      const url = imageUrl(img);
-      if (url && bigEnough(img, url, min)) found.push({ el: img, kind: "img", url });
-      else small.push(img);
+      if (known(img) || ours(img)) continue;
+      const made = pageMadeSource(img);
+      const url = made || imageUrl(img);
+      if (url && bigEnough(img, url, min)) {
+        found.push({ el: img, kind: "img", url, upload: Boolean(made) });
+      } else {
+        small.push(img);
+      }
+    }
+    const canvases = [...root.querySelectorAll("canvas")];
+    if (root.tagName === "CANVAS") canvases.push(root);
+    for (const canvas of canvases) {
+      if (known(canvas) || ours(canvas) || restless.has(canvas)) continue;
+      const r = canvas.getBoundingClientRect();
+      // The drawing buffer too: a big CSS box around a tiny buffer is a spinner, not a page.
+      if (r.width >= min && r.height >= min && canvas.width >= 64 && canvas.height >= 64
+          && !blankUndrawn(canvas)) {
+        found.push({ el: canvas, kind: "canvas", url: "", upload: true });
+      } else {
+        small.push(canvas);
+      }
     }
     const all = root.querySelectorAll("*");
     const limit = Math.min(all.length, MAX_BG_SCAN);
@@ -130,7 +170,7 @@
       const r = el.getBoundingClientRect();
       if (r.width < min || r.height < min) continue;
       const url = backgroundUrl(el);
-      if (url) found.push({ el, kind: "bg", url });
+      if (url) found.push({ el, kind: "bg", url, upload: false });
     }
     return { found, small };
   }
@@ -149,5 +189,5 @@
     return keyed.map((k) => k.item);
   }
 
-  itp.discover = { scan, imageUrl, lazyUrl, readingOrder, absolute };
+  itp.discover = { scan, imageUrl, lazyUrl, readingOrder, absolute, restless, drawnOn };
 })();

@@ -1,5 +1,7 @@
 // Putting the translated picture in place of the original and back. The originals are kept in
 // data-itp-* attributes while the translation shows, so the page can always be put back.
+// A page that sets `srcset` again (or its <picture> sources) while the translation shows gets
+// its new value set aside the same way: srcset would otherwise win over our src.
 (() => {
   const itp = globalThis.__itp;
   if (itp.swap) return;
@@ -21,8 +23,21 @@
       ? [...img.parentElement.querySelectorAll("source[srcset]")]
       : [];
 
+  /** Moves srcset (and a <picture>'s sources) aside; the page's latest value is kept. */
+  function setAsideSrcset(img) {
+    if (img.hasAttribute("srcset")) {
+      img.setAttribute(ORIGINAL_SRCSET, img.getAttribute("srcset"));
+      img.removeAttribute("srcset");
+    }
+    for (const source of sourcesOf(img)) {
+      source.setAttribute(ORIGINAL_SRCSET, source.getAttribute("srcset"));
+      source.removeAttribute("srcset");
+    }
+  }
+
   function showImg(rec) {
     const img = rec.el;
+    setAsideSrcset(img);
     if (img.getAttribute("src") === rec.shownUrl) return;
     const before = img.getBoundingClientRect();
     // Only when the page showed the real picture is its box the one to keep; a lazy
@@ -32,14 +47,6 @@
     // Switching between our own blob: and data: copies keeps the page's original as it is.
     const ours = current && (current === rec.blobUrl || current === rec.dataUrl);
     if (!ours || !img.hasAttribute(ORIGINAL_SRC)) img.setAttribute(ORIGINAL_SRC, current ?? "");
-    if (img.hasAttribute("srcset")) {
-      img.setAttribute(ORIGINAL_SRCSET, img.getAttribute("srcset"));
-      img.removeAttribute("srcset");
-    }
-    for (const source of sourcesOf(img)) {
-      source.setAttribute(ORIGINAL_SRCSET, source.getAttribute("srcset"));
-      source.removeAttribute("srcset");
-    }
     // A deferred (lazy) load would start outside this content script, where the page's CSP
     // may refuse blob: images; the picture is in memory anyway, so it loads now.
     if (img.getAttribute("loading") === "lazy") {
@@ -91,6 +98,10 @@
   /** Leaves the element as the page set it, dropping only what we added. */
   function forget(rec) {
     const el = rec.el;
+    if (rec.kind === "canvas") {
+      itp.overlay.drop(rec);
+      return;
+    }
     el.removeAttribute(ORIGINAL_SRC);
     el.removeAttribute(ORIGINAL_SRCSET);
     if (el.hasAttribute(ORIGINAL_STYLE)) {
@@ -120,17 +131,24 @@
 
   function showTranslation(rec) {
     if (rec.kind === "img") showImg(rec);
+    else if (rec.kind === "canvas") itp.overlay.show(rec, (r) => onFailed(r));
     else showBackground(rec);
   }
 
   function showOriginal(rec) {
     if (rec.kind === "img") restoreImg(rec);
+    else if (rec.kind === "canvas") itp.overlay.hide(rec);
     else restoreBackground(rec);
   }
 
   /** Whether the element now shows our translation (a page script may have replaced it). */
   function showingTranslation(rec) {
-    if (rec.kind === "img") return rec.el.getAttribute("src") === rec.shownUrl;
+    if (rec.kind === "img") {
+      const img = rec.el;
+      return img.getAttribute("src") === rec.shownUrl && !img.hasAttribute("srcset")
+        && sourcesOf(img).length === 0;
+    }
+    if (rec.kind === "canvas") return itp.overlay.showing(rec);
     return rec.el.style.getPropertyValue("background-image").includes(rec.shownUrl);
   }
 

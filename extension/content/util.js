@@ -61,5 +61,56 @@
     return bytes;
   }
 
-  itp.util = { ext, safe, report, debounce, send, bytesToBase64, base64ToBytes };
+  /**
+   * Base64 of a Blob. Through a FileReader rather than `blob.arrayBuffer()`: in Firefox a
+   * Blob from the page (a canvas's toBlob) gives a promise of the page's, which a content
+   * script may not await.
+   */
+  function blobToBase64(blob) {
+    return new Promise((resolve, reject) => {
+      const reader = new FileReader();
+      reader.onload = () => {
+        const url = String(reader.result);
+        resolve(url.slice(url.indexOf(",") + 1));
+      };
+      reader.onerror = () => reject(reader.error);
+      reader.readAsDataURL(blob);
+    });
+  }
+
+  /** Resolves after `n` animation frames: what was changed before has been painted. */
+  function frames(n) {
+    return new Promise((resolve) => {
+      const step = (left) => (left === 0 ? resolve() : requestAnimationFrame(() => step(left - 1)));
+      step(n);
+    });
+  }
+
+  /**
+   * At most `size` tasks at once, the others in order. A finishing task hands its slot to the
+   * next waiting one directly, so a newcomer cannot overtake the queue.
+   */
+  class Limiter {
+    constructor(size) {
+      this.size = size;
+      this.active = 0;
+      this.waiting = [];
+    }
+
+    async run(task) {
+      if (this.active < this.size) this.active += 1;
+      else await new Promise((resolve) => this.waiting.push(resolve));
+      try {
+        return await task();
+      } finally {
+        const next = this.waiting.shift();
+        if (next) next();
+        else this.active -= 1;
+      }
+    }
+  }
+
+  itp.util = {
+    ext, safe, report, debounce, send, bytesToBase64, base64ToBytes, blobToBase64, frames, Limiter,
+  };
 })();

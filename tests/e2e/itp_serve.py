@@ -1,4 +1,7 @@
-"""`itp serve` as a subprocess on a free port, with its own config and cache directories."""
+"""`itp serve` as a subprocess on a free port, with its own config and cache directories.
+
+It may download from the test sites' hosts 127.0.0.1 and 127.0.0.2 (standing for public
+sites), not from 127.0.0.3 (standing for a host on the reader's network)."""
 
 from __future__ import annotations
 
@@ -50,7 +53,7 @@ def itp_serve(workdir: Path, log: Path, token: str, *extra: str) -> Iterator[Itp
     env = {**os.environ, "ITP_TOKEN": token,
            "XDG_CONFIG_HOME": str(workdir / "config"), "XDG_CACHE_HOME": str(workdir / "cache")}
     cmd = [sys.executable, "-m", "backend.cli", "serve", "--port", str(port),
-           "--fetch-allow", "127.0.0.1", *extra]
+           "--fetch-allow", "127.0.0.1", "--fetch-allow", "127.0.0.2", *extra]
     server = ItpServer(f"http://127.0.0.1:{port}", token)
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)

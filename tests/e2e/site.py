@@ -1,201 +1,214 @@
-"""A fake webtoon chapter served on 127.0.0.1 for the browser tests.
+"""Fake reader sites on loopback addresses for the browser tests (pages: reader_pages.py,
+pictures: reader_art.py).
 
-Every image is drawn here (tall strips with English speech bubbles). Some pages make the
-server's life hard the way real sites do: lazy loading through `data-src`, a Referer check, an
-image behind a cookie only the browser holds, a strip added by script after the page loaded,
-a CSS background image, and a "PNG" that is not an image at all.
+Four servers, as a real reader spreads over several hosts:
+- the site, 127.0.0.1: the pages, and images of its own (one behind a Referer check, one behind
+  the session cookie its pages set);
+- a CDN, 127.0.0.2: strips for pages of another origin, only with such a page as Referer, and no
+  CORS headers (a script of the page may show them, never read them);
+- a media host of the same site on another port: also wants the session cookie (a host of the
+  same site gets it), which only the browser has;
+- a host "on the reader's network", 127.0.0.3: the itp server is not allowed to fetch from it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import io
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from http import cookies
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from PIL import Image, ImageDraw
+from tests.e2e import reader_art, reader_pages
+from tests.e2e.reader_pages import Origins
 
-from tests.drawing import load_font
-
-STRIP_SIZE = (600, 1300)
 COOKIE = ("reader", "chapter-1")
 NOT_AN_IMAGE = b"<html>this is not an image</html>"
 
-# (name, lines per bubble, background) for every good strip; bubbles sit on flat colour.
-STRIPS: dict[str, tuple[tuple[str, ...], tuple[int, int, int]]] = {
-    "p1": (("WHERE ARE WE", "GOING TONIGHT?"), (186, 218, 240)),
-    "p2": (("TO THE OLD", "LIGHTHOUSE"), (240, 214, 186)),
-    "p3": (("I HEARD A", "NOISE DOWNSTAIRS"), (206, 236, 200)),
-    "p4": (("DO NOT OPEN", "THAT DOOR"), (230, 200, 232)),
-    "referer": (("THE KEY IS", "UNDER THE MAT"), (250, 236, 170)),
-    "cookie": (("ONLY MEMBERS", "CAN READ THIS"), (200, 220, 250)),
-    "late": (("SEE YOU IN THE", "NEXT CHAPTER"), (236, 236, 236)),
-    "bg": (("THE END", "FOR NOW"), (255, 220, 220)),
-}
 
-# Strict for images, as many sites are: neither blob: nor data: may be shown by the page's
-# own scripts. (connect-src allows blob: only so the test can read back what is shown.)
-CSP = ("default-src 'self'; img-src 'self' data:; script-src 'unsafe-inline'; "
-       "style-src 'unsafe-inline'; connect-src 'self' blob:")
-
-PLACEHOLDER = "data:image/gif;base64,R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw=="
-
-CHAPTER_HTML = """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>Lighthouse, chapter 1</title>
-<style>
-  body {{ margin: 0; background: #1f2937; color: #f9fafb; font: 16px sans-serif; }}
-  header {{ display: flex; gap: 8px; align-items: center; padding: 8px 16px; }}
-  .strip {{ display: block; width: 600px; max-width: 100%; margin: 0 auto; }}
-  .bg {{ height: 1300px; background-size: cover; }}
-</style>
-</head>
-<body>
-<header><img class="icon" src="/img/icon.png" width="32" height="32" alt="">
-  <h1>Lighthouse — chapter 1</h1></header>
-<main id="chapter">
-  <img class="strip" id="p1" src="/img/p1.png" width="600" height="1300" alt="">
-  <img class="strip" id="p2" src="/img/p2.png" srcset="/img/p2.png 1x, /img/p2.png?hd 2x" alt="">
-  <img class="strip lazy" id="p3" src="{placeholder}" data-src="/img/p3.png"
-       width="600" height="1300" alt="">
-  <img class="strip lazy" id="p4" src="{placeholder}" data-src="/img/p4.png" alt="">
-  <img class="strip" id="referer" src="/img/referer.png" loading="lazy" alt="">
-  <img class="strip" id="cookie" src="/img/cookie.png" alt="">
-  <img class="strip" id="broken" src="/img/broken.png" width="600" height="600" alt="">
-  <div class="strip bg" id="bg" style="background-image: url('/img/bg.png')"></div>
-</main>
-<script>
-  // The site's own lazy loader, as webtoon sites have: the real URL waits in data-src.
-  const io = new IntersectionObserver((entries) => {{
-    for (const e of entries) {{
-      if (e.isIntersecting) {{ e.target.src = e.target.dataset.src; io.unobserve(e.target); }}
-    }}
-  }}, {{ rootMargin: "200px" }});
-  document.querySelectorAll("img.lazy").forEach((img) => io.observe(img));
-  // Infinite-scroll sites append the next strips as the reader goes.
-  window.addStrip = () => {{
-    const img = document.createElement("img");
-    img.className = "strip"; img.id = "late"; img.src = "/img/late.png"; img.alt = "";
-    document.getElementById("chapter").append(img);
-  }};
-</script>
-</body>
-</html>
-"""
-
-
-def draw_strip(lines: tuple[str, ...], bg: tuple[int, int, int]) -> bytes:
-    """A tall strip: a flat-coloured panel with the text in two white speech bubbles."""
-    w, h = STRIP_SIZE
-    img = Image.new("RGB", (w, h), bg)
-    draw = ImageDraw.Draw(img)
-    font = load_font(34)
-    draw.rectangle([20, 20, w - 20, h - 20], outline=(40, 40, 40), width=4)
-    for i, (top, text) in enumerate(zip((120, 700), lines, strict=True)):
-        box = (60 + 40 * i, top, w - 60 + 40 * i - 80, top + 220)
-        draw.ellipse(box, fill=(255, 255, 255), outline=(0, 0, 0), width=3)
-        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-        draw.text((cx, cy), text, font=font, fill=(0, 0, 0), anchor="mm")
-    buf = io.BytesIO()
-    img.save(buf, "PNG")
-    return buf.getvalue()
-
-
-def draw_icon() -> bytes:
-    buf = io.BytesIO()
-    Image.new("RGB", (32, 32), (250, 200, 0)).save(buf, "PNG")
-    return buf.getvalue()
+@dataclass(frozen=True)
+class Request:
+    host: str
+    path: str
+    referer: str
+    cookie: str
 
 
 @dataclass
 class Site:
-    """The running site; `images` holds the bytes of every good strip by name."""
+    origins: Origins
+    requests: list[Request] = field(default_factory=list)
+    # Images the site serves properly from now on (the broken one, once "fixed").
+    repaired: set[str] = field(default_factory=set)
 
-    origin: str
-    images: dict[str, bytes]
-    # Paths the site served, with the Referer each request carried (for the test's asserts).
-    requests: list[tuple[str, str]] = field(default_factory=list)
+    @property
+    def origin(self) -> str:
+        return self.origins.site
+
+    def page(self, name: str) -> str:
+        return f"{self.origins.site}/{name}.html"
 
     @property
     def chapter_url(self) -> str:
-        return f"{self.origin}/chapter.html"
+        return self.page("lighthouse")
 
     def url(self, name: str) -> str:
-        return f"{self.origin}/img/{name}.png"
+        """Where the page takes the picture `name` from."""
+        if name in reader_pages.WEBTOON[:-1] or name in reader_pages.SPA_1 + reader_pages.SPA_2 \
+                or name in reader_pages.LONG or name == reader_pages.CANVAS_TAINTED:
+            return f"{self.origins.cdn}/img/{name}.png"
+        if name == "m1":
+            return f"{self.origins.media}/img/{name}.png"
+        if name in reader_pages.LAN:
+            return f"{self.origins.lan}/img/{name}.png"
+        return f"{self.origins.site}/img/{name}.png"
+
+    def image(self, name: str) -> bytes:
+        """The picture `name` as the page shows it (the original)."""
+        if name in reader_pages.LIGHTHOUSE:
+            return reader_art.strip(name, reader_art.TALL_STRIP)
+        return reader_art.strip(name)
 
 
-def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
-    icon = draw_icon()
+Handler = type[BaseHTTPRequestHandler]
 
-    class Handler(BaseHTTPRequestHandler):
+
+class Server(ThreadingHTTPServer):
+    # A browser opens many connections at once on a long chapter; the default backlog of 5
+    # would refuse some of them.
+    request_queue_size = 128
+    daemon_threads = True
+
+
+def _handler(site: Site, serve: Callable[[BaseHTTPRequestHandler, str], None]) -> Handler:
+    class H(BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: object) -> None:
             pass  # quiet: pytest shows the test's own output on failure
 
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
-            site.requests.append((path, self.headers.get("Referer", "")))
-            if path == "/chapter.html":
-                body = CHAPTER_HTML.format(placeholder=PLACEHOLDER).encode()
-                name, value = COOKIE
-                self._send(200, "text/html; charset=utf-8", body,
-                           {"Set-Cookie": f"{name}={value}; Path=/; SameSite=Lax",
-                            "Content-Security-Policy": CSP})
-                return
-            if path == "/img/icon.png":
-                self._send(200, "image/png", icon)
-                return
-            if path == "/img/broken.png":
-                self._send(200, "image/png", NOT_AN_IMAGE)
-                return
-            name = path.removeprefix("/img/").removesuffix(".png")
-            if not path.startswith("/img/") or name not in site.images:
-                self._send(404, "text/plain", b"not found")
-                return
-            if name == "referer" and not self.headers.get("Referer", "").startswith(site.origin):
-                self._send(403, "text/plain", b"hotlinking is not allowed")
-                return
-            if name == "cookie" and not self._has_cookie():
-                self._send(403, "text/plain", b"members only")
-                return
-            self._send(200, "image/png", site.images[name])
+            site.requests.append(Request(self.headers.get("Host", ""), path,
+                                         self.headers.get("Referer", ""),
+                                         self.headers.get("Cookie", "")))
+            serve(self, path)
 
-        def _has_cookie(self) -> bool:
-            jar = cookies.SimpleCookie(self.headers.get("Cookie", ""))
-            name, value = COOKIE
-            return name in jar and jar[name].value == value
+    return H
 
-        def _send(self, status: int, ctype: str, body: bytes,
-                  extra: dict[str, str] | None = None) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
-            for key, value in (extra or {}).items():
-                self.send_header(key, value)
-            self.end_headers()
-            # The browser drops requests it no longer needs (an image whose src changed).
-            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                self.wfile.write(body)
 
-    return Handler
+def send(h: BaseHTTPRequestHandler, status: int, ctype: str, body: bytes,
+         extra: dict[str, str] | None = None) -> None:
+    h.send_response(status)
+    h.send_header("Content-Type", ctype)
+    h.send_header("Content-Length", str(len(body)))
+    h.send_header("Cache-Control", "no-store")
+    for key, value in (extra or {}).items():
+        h.send_header(key, value)
+    h.end_headers()
+    # The browser drops requests it no longer needs (an image whose src changed).
+    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+        h.wfile.write(body)
+
+
+def has_cookie(h: BaseHTTPRequestHandler) -> bool:
+    jar = cookies.SimpleCookie(h.headers.get("Cookie", ""))
+    name, value = COOKIE
+    return name in jar and jar[name].value == value
+
+
+def from_site(site: Site, h: BaseHTTPRequestHandler) -> bool:
+    return h.headers.get("Referer", "").startswith(site.origins.site)
+
+
+def image_name(path: str, prefix: str, suffix: str) -> str:
+    return path.removeprefix(prefix).removesuffix(suffix) if path.startswith(prefix) else ""
+
+
+def serve_main(site: Site, h: BaseHTTPRequestHandler, path: str) -> None:
+    page = image_name(path, "/", ".html")
+    if page in reader_pages.PAGES:
+        csp = reader_pages.BLOB_CSP if page.startswith("blob") else reader_pages.CSP.format(
+            cdn=site.origins.cdn, media=site.origins.media, lan=site.origins.lan)
+        name, value = COOKIE
+        send(h, 200, "text/html; charset=utf-8", reader_pages.PAGES[page](site.origins).encode(),
+             {"Set-Cookie": f"{name}={value}; Path=/; SameSite=Lax",
+              "Content-Security-Policy": csp})
+        return
+    fixed = {"/img/icon.png": reader_art.icon, "/img/ad.png": reader_art.advert}
+    if path in fixed:
+        send(h, 200, "image/png", fixed[path]())
+        return
+    if path == "/img/broken.png":
+        fixed_now = "broken" in site.repaired
+        send(h, 200, "image/png", reader_art.strip("broken") if fixed_now else NOT_AN_IMAGE)
+        return
+    if (thumb := image_name(path, "/img/thumb", ".png")).isdigit():
+        send(h, 200, "image/png", reader_art.thumbnail(int(thumb)))
+        return
+    if name := image_name(path, "/enc/", ".bin"):
+        send(h, 200, "application/octet-stream", reader_art.encrypted(name))
+        return
+    if name := image_name(path, "/tiles/", ".png"):
+        send(h, 200, "image/png", reader_art.scrambled(name))
+        return
+    name = image_name(path, "/img/", ".png")
+    if name not in reader_pages.LIGHTHOUSE:
+        send(h, 404, "text/plain", b"not found")
+    elif name == "referer" and not from_site(site, h):
+        send(h, 403, "text/plain", b"hotlinking is not allowed")
+    elif name == "cookie" and not has_cookie(h):
+        send(h, 403, "text/plain", b"members only")
+    else:
+        send(h, 200, "image/png", site.image(name))
+
+
+def serve_cdn(site: Site, h: BaseHTTPRequestHandler, path: str) -> None:
+    name = image_name(path, "/img/", ".png")
+    if not name:
+        send(h, 404, "text/plain", b"not found")
+    elif not from_site(site, h):
+        send(h, 403, "text/plain", b"hotlinking is not allowed")
+    else:
+        send(h, 200, "image/png", site.image(name))
+
+
+def serve_media(site: Site, h: BaseHTTPRequestHandler, path: str) -> None:
+    name = image_name(path, "/img/", ".png")
+    if not name:
+        send(h, 404, "text/plain", b"not found")
+    elif not from_site(site, h) or not has_cookie(h):
+        send(h, 403, "text/plain", b"sign in to read")
+    else:
+        send(h, 200, "image/png", site.image(name))
+
+
+def serve_lan(site: Site, h: BaseHTTPRequestHandler, path: str) -> None:
+    name = image_name(path, "/img/", ".png")
+    if name:
+        send(h, 200, "image/png", site.image(name))
+    else:
+        send(h, 404, "text/plain", b"not found")
 
 
 @contextmanager
 def serve_site() -> Iterator[Site]:
-    images = {name: draw_strip(lines, bg) for name, (lines, bg) in STRIPS.items()}
-    site = Site(origin="", images=images)
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(site))
-    site.origin = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
+    site = Site(Origins("", "", "", ""))
+    servers = {
+        "site": ("127.0.0.1", serve_main), "cdn": ("127.0.0.2", serve_cdn),
+        "media": ("127.0.0.1", serve_media), "lan": ("127.0.0.3", serve_lan),
+    }
+    with ExitStack() as stack:
+        origins = {}
+        for role, (address, serve) in servers.items():
+            def bound(h: BaseHTTPRequestHandler, path: str,
+                      serve: Callable[[Site, BaseHTTPRequestHandler, str], None] = serve) -> None:
+                serve(site, h, path)
+            httpd = Server((address, 0), _handler(site, bound))
+            thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+            thread.start()
+            stack.callback(httpd.server_close)
+            stack.callback(httpd.shutdown)
+            origins[role] = f"http://{address}:{httpd.server_address[1]}"
+        site.origins = Origins(**origins)
         yield site
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
