@@ -57,8 +57,23 @@ def _graph() -> dict[str, set[str]]:
     return edges
 
 
-def test_module_imports_form_no_cycle() -> None:
-    edges = _graph()
+def _package(module: str) -> str:
+    """`workers.pipeline.stages` -> `workers.pipeline`; a top-level module is its own."""
+    return ".".join(module.split(".")[:2])
+
+
+def _packages() -> dict[str, set[str]]:
+    edges: dict[str, set[str]] = {}
+    for name, targets in _graph().items():
+        mine = _package(name)
+        edges.setdefault(mine, set())
+        edges[mine] |= {_package(t) for t in targets if _package(t) != mine}
+        for t in targets:
+            edges.setdefault(_package(t), set())
+    return edges
+
+
+def _assert_acyclic(edges: dict[str, set[str]]) -> None:
     state: dict[str, int] = {}
     stack: list[str] = []
 
@@ -77,6 +92,16 @@ def test_module_imports_form_no_cycle() -> None:
     for node in sorted(edges):
         if node not in state:
             walk(node)
+
+
+def test_module_imports_form_no_cycle() -> None:
+    _assert_acyclic(_graph())
+
+
+def test_packages_form_no_cycle() -> None:
+    # The drawing of the house: workers' packages (types, graph, transport, pipeline, ...)
+    # and backend's, each depending only on those below it.
+    _assert_acyclic(_packages())
 
 
 def test_the_pipeline_never_imports_the_server() -> None:

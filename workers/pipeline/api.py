@@ -13,7 +13,7 @@ from typing import Literal, Protocol
 
 from workers.config import JobSettings
 from workers.errors import ItpError
-from workers.pipeline.graph import NAMES
+from workers.graph import NAMES
 from workers.types import PageResult
 
 # What `progress` events name: decoding (inside the ocr stage), then every stage.

@@ -23,10 +23,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from workers import graph
 from workers.config import MachineSettings
 from workers.errors import Cancelled, InternalError, ItpError
 from workers.imageio import inspect_header
-from workers.pipeline import graph, stages
+from workers.pipeline import stages
 from workers.pipeline.api import EventCallback, EventKind, ImageTask, PipelineEvent
 from workers.pipeline.models import Models
 from workers.pipeline.queues import Key, StageQueue

@@ -13,9 +13,9 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 
 from workers.config import JobSettings, MachineSettings, TranslatorSettings
+from workers.graph import NAMES
 from workers.inpaint.base import Inpainter
 from workers.ocr.reader import PageReader
-from workers.pipeline.graph import NAMES
 from workers.process.base import PageAnalyser
 from workers.translators.base import Translator
 

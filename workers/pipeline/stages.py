@@ -1,4 +1,4 @@
-"""The stage bodies: what each stage of `workers.pipeline.graph` does to an image's values.
+"""The stage bodies: what each stage of `workers.graph` does to an image's values.
 
 Plain functions over typed values (no queues, no transport): each takes the `Env` (models,
 the job's settings, where the page sits in its job) and the values it consumes, and returns

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import resource
 import shutil
 import signal
@@ -66,6 +67,22 @@ def _peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
+def _cpu_s(pid: int) -> float:
+    """User and system CPU seconds the process has used (Linux); 0 where /proc does not
+    say."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    # Fields 14 and 15 of stat(5) (utime, stime), counted after the ")" closing the name.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 async def _wait_ready(procs: dict[str, subprocess.Popen[bytes]], logs: Path) -> None:
     deadline = time.monotonic() + READY_TIMEOUT_S
     while True:
@@ -85,8 +102,9 @@ async def _wait_ready(procs: dict[str, subprocess.Popen[bytes]], logs: Path) -> 
 async def run_redis_bench(images: list[tuple[str, bytes]], settings: Settings,
                           redis_url: str) -> dict[str, Any]:
     """Run `images` through one worker process per stage; returns the bench's numbers
-    (`images`, `wall_s`, `s_per_image`, `first_result_s`, `peak_rss_mb` (this process plus
-    every worker), `startup_s`, `stages` (busy seconds summed over the workers), `errors`)."""
+    (`images`, `wall_s`, `s_per_image`, `first_result_s`, `peak_rss_mb` and `cpu_s` (this
+    process plus every worker), `startup_s`, `stages` (busy seconds summed over the
+    workers), `errors`)."""
     from workers.pipeline.redis import RedisPipeline
 
     namespace = f"itp-bench-{uuid.uuid4().hex[:8]}"
@@ -104,6 +122,7 @@ async def run_redis_bench(images: list[tuple[str, bytes]], settings: Settings,
         await pipeline.start()
         await _wait_ready(procs, logs)
         startup = time.perf_counter() - t0
+        cpu0 = _own_cpu_s() + sum(_cpu_s(p.pid) for p in procs.values())
         start = time.perf_counter()
         for i, (name, data) in enumerate(images):
             pipeline.submit(ImageTask(f"img{i}", "bench", data, settings.job, i, name))
@@ -116,6 +135,7 @@ async def run_redis_bench(images: list[tuple[str, bytes]], settings: Settings,
             elif event.kind == "error" and event.error is not None:
                 errors.append(f"{event.image_id}: {event.error.one_line()}")
         wall = time.perf_counter() - start
+        cpu = _own_cpu_s() + sum(_cpu_s(p.pid) for p in procs.values()) - cpu0
         busy = await pipeline.transport.busy()
         rss = sum(_peak_rss_mb(p.pid) for p in procs.values())
     finally:
@@ -130,6 +150,7 @@ async def run_redis_bench(images: list[tuple[str, bytes]], settings: Settings,
         "s_per_image": round(wall / max(len(images), 1), 3),
         "first_result_s": round(min(done_at), 3) if done_at else None,
         "peak_rss_mb": round(own + rss, 1),
+        "cpu_s": round(cpu, 3),
         "startup_s": round(startup, 3),
         "stages": {k: round(v, 3) for k, v in sorted(busy.items())},
         "utilisation": {k: round(v / wall, 3) for k, v in sorted(busy.items())},

@@ -15,7 +15,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from typing import Any
 
-from workers.pipeline import codec, graph, stages
+from workers import graph
+from workers.pipeline import codec, stages
 from workers.runner.context import StageContext, Work
 from workers.transport.base import Event
 

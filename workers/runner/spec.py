@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workers.pipeline.graph import STAGES
+from workers.graph import STAGES
 
 
 @dataclass(frozen=True, slots=True)

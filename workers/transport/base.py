@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 # The queues and the join come from the stage graph (its one description).
-from workers.pipeline.graph import JOIN_HALVES, JOIN_STAGE, STAGE_QUEUES
+from workers.graph import JOIN_HALVES, JOIN_STAGE, STAGE_QUEUES
 
 __all__ = ["JOIN_HALVES", "JOIN_QUEUE", "STAGE_QUEUES"]
 JOIN_QUEUE = JOIN_STAGE

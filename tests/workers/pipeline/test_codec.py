@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from workers import graph
 from workers.config import JobSettings, MachineSettings
-from workers.pipeline import codec, graph
+from workers.pipeline import codec
 from workers.types import Block, Crop, PageLayout, PageResult, PageText
 
 _DEFAULT_MISSING = dataclasses.MISSING

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from workers.pipeline import graph, stages
+from workers import graph
+from workers.pipeline import stages
 from workers.transport.base import JOIN_HALVES, JOIN_QUEUE, QUEUE_NAMES, STAGE_QUEUES
 from workers.types import PageLayout
 

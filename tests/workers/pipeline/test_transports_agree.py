@@ -16,8 +16,8 @@ from backend.cmd_translate import sidecar
 from tests.drawing import encode, text_page
 from tests.workers.transport.redisproc import RedisProc
 from workers.config import JobSettings, Settings, TranslatorSettings
+from workers.graph import NAMES
 from workers.pipeline.api import ImageTask, Pipeline, PipelineEvent
-from workers.pipeline.graph import NAMES
 from workers.runner.spec import WorkerOptions
 from workers.types import PageResult
 

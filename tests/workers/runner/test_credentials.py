@@ -12,9 +12,9 @@ import pytest
 from tests.drawing import encode, text_page
 from tests.workers.translators.fake_server import FakeServer, serve
 from workers.config import JobSettings, MachineSettings, Settings, TranslatorSettings
+from workers.graph import NAMES
 from workers.pipeline.api import ImageTask, PipelineEvent
 from workers.pipeline.distributed import DistributedPipeline
-from workers.pipeline.graph import NAMES
 from workers.runner.app import serve_stages
 from workers.runner.spec import WorkerOptions
 from workers.transport.blobs import MemoryBlobs
