@@ -32,8 +32,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
                    "a workload")
     p.add_argument("--samples", type=Path, metavar="DIR", help="where the workloads' sample "
                    f"images are (default {SAMPLES})")
-    p.add_argument("--n", type=int, help="slices of a webtoon workload, or the first N pages "
-                   "of a page workload (default: the whole workload)")
+    p.add_argument("--n", type=int, help="only the first N images of each workload (default: "
+                   "all)")
     p.add_argument("--runs", type=int, default=1, help="repeat our run and report medians")
     p.add_argument("--baseline-runs", type=int, default=1, help="repeat the baseline (slow: "
                    "minutes per run with LaMa)")
@@ -86,6 +86,7 @@ def base_spec(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
         "inpainter": machine.inpainter,
         "lama_random_weights": random_lama(machine, args.lama_random_weights),
         "lama_weights": str(machine.lama_weights) if machine.lama_weights else None,
+        "lama_runtime": machine.lama_runtime,
         "device": machine.device, "threads": machine.threads,
         "ocr_engines": machine.ocr_engines, "analyser": machine.analyser,
         "korean": machine.korean, "download": machine.download,

@@ -33,6 +33,7 @@ from workers.config import (
     TranslatorSettings,
     public,
 )
+from workers.inpaint.registry import LAMA_RUNTIMES
 from workers.inpaint.registry import NAMES as INPAINTERS
 from workers.ocr.registry import KOREAN as KOREAN_ENGINES
 from workers.process.registry import NAMES as ANALYSERS
@@ -69,6 +70,8 @@ def add_pipeline_flags(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--lama-weights", type=Path, help="a local LaMa checkpoint "
                    "(env ITP_LAMA_WEIGHTS)")
     g.add_argument("--precision", choices=PRECISIONS, help="LaMa precision on CUDA")
+    g.add_argument("--lama-runtime", choices=LAMA_RUNTIMES, help="where LaMa runs: auto "
+                   "(default: ONNX Runtime on a CPU, torch on a GPU), onnx or torch")
     g.add_argument("--font", type=Path, help="font file for the translation")
     g.add_argument("--device", help="cpu (default) or cuda:N")
     g.add_argument("--threads", type=int, help="CPU threads per model stage (default: half "
@@ -135,6 +138,8 @@ def build_settings(args: argparse.Namespace, env: Mapping[str, str] | None = Non
                                                                   "auto")), PRECISIONS)),
         lama_weights=Path(weights) if weights else None,
         lama_random_weights=bool(a.get("lama_random_weights", False)),
+        lama_runtime=_choice("lama-runtime", str(pick("lama_runtime", "ITP_LAMA_RUNTIME",
+                                                      "auto")), LAMA_RUNTIMES),
         cache_dir=Path(cache_dir) if cache_dir else None,
         download=not _flag(pick("offline", "ITP_OFFLINE", False)),
         limits=Limits(),

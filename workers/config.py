@@ -98,6 +98,9 @@ class MachineSettings:
     precision: Precision = "auto"
     lama_weights: Path | None = None
     lama_random_weights: bool = False
+    # Where LaMa runs (`workers.inpaint.registry.LAMA_RUNTIMES`): "auto" = ONNX Runtime on a
+    # CPU (faster there), torch on a GPU.
+    lama_runtime: str = "auto"
     cache_dir: Path | None = None
     # Models missing from the cache are downloaded on first use unless this is False.
     download: bool = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import resource
 import sys
 import time
@@ -24,6 +25,7 @@ def settings_from(spec: dict[str, Any]) -> Settings:
         translator=TranslatorSettings(name="deterministic", latency_s=spec["latency_s"]))
     machine = MachineSettings(
         inpainter=spec["inpainter"], lama_random_weights=spec["lama_random_weights"],
+        lama_runtime=spec.get("lama_runtime", "auto"),
         lama_weights=Path(spec["lama_weights"]) if spec.get("lama_weights") else None,
         device=spec.get("device", "cpu"), threads=spec.get("threads", 0),
         ocr_engines=spec.get("ocr_engines", 0), analyser=spec.get("analyser", "auto"),
@@ -78,6 +80,8 @@ async def measure(spec: dict[str, Any]) -> dict[str, Any]:
     done_at: list[float] = []
     errors: list[str] = []
     busy: dict[str, float]
+    # The machine's 1-minute load as the timed part starts: how busy it was besides us.
+    load = os.getloadavg()[0]
     cpu0 = cpu_seconds()
     start = time.perf_counter()
     if spec["mode"] == "naive":
@@ -102,6 +106,7 @@ async def measure(spec: dict[str, Any]) -> dict[str, Any]:
         "mode": spec["mode"],
         **summary(len(images), wall, done_at, busy, cpu),
         "startup_s": round(startup, 3),
+        "load_1m": round(load, 2),
         "inpainter": models.get("inpainter", ""),
         "models": models,
         "errors": errors,

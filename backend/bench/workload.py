@@ -89,11 +89,11 @@ def _sample(samples: Path, name: str) -> Path:
 
 def workload_images(name: str, samples: Path = SAMPLES,
                     n: int | None = None) -> list[tuple[str, bytes]]:
-    """The workload's images as (name, encoded bytes). `n`: slices of a strip, or the first
-    `n` pages."""
+    """The workload's images as (name, encoded bytes); `n`: only its first `n` (the strip is
+    cut the same way whatever `n` is)."""
     found = WORKLOADS[name]
     if found.strip:
-        return slice_strip(_sample(samples, found.strip), n or found.slices)
+        return slice_strip(_sample(samples, found.strip), found.slices)[:n]
     pages = found.pages[:n] if n else found.pages
     return [(Path(p).stem, _sample(samples, p).read_bytes()) for p in pages]
 

@@ -43,7 +43,7 @@ def samples(tmp_path: Path) -> Path:
     """A samples folder holding drawn stand-ins under the workloads' file names."""
     folder = tmp_path / "samples"
     folder.mkdir()
-    strip(["WHERE ARE WE", "NOT HERE", "LOOK OUT"]).save(
+    strip(["WHERE ARE WE", "NOT HERE", "LOOK OUT"], height=23 * 160).save(
         folder / WORKLOADS["en-webtoon"].strip, "JPEG", quality=92)
     strip(["어디 가?", "학교에 가요"], "ko").save(folder / WORKLOADS["ko-webtoon"].strip, "JPEG",
                                           quality=92)

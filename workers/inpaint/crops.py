@@ -18,8 +18,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from workers.inpaint.fills import apply_fills
-from workers.types import Box, Crop, Image, Mask, PageLayout, SizeClass, u8
+from workers.inpaint.fills import MASK_REACH, apply_fills, model_pixels, unfilled
+from workers.types import Block, Box, Crop, Image, Mask, PageLayout, SizeClass, u8
 
 ROUND_TO = 16
 # Above this long side a crop is a `long` one: batched separately, as it needs more memory.
@@ -30,10 +30,6 @@ MODEL_MAX_SIDE = 1024
 MERGE_SLACK = 1.25
 # Text lines are scaled to at most this height for the model.
 MODEL_LINE_PX = 28
-# How far past its line box a glyph mask may reach, in line heights
-# (`workers.process.glyphs`: BOX_SLACK + EDGE_LINES, rounded up).
-MASK_REACH = 0.35
-
 
 def _margin(line_height: float) -> int:
     """Context around each line: a little over half a line. The glyphs' own gaps give the
@@ -92,48 +88,51 @@ def size_class(box: Box) -> SizeClass:
     return "long" if max(box[2] - box[0], box[3] - box[1]) > SHORT_MAX else "short"
 
 
-def model_mask(layout: PageLayout) -> Mask:
-    """The page's mask where the inpainter fills: the glyph masks of `model` blocks only
-    (a flat block's glyphs are filled with its colour, and never go to the model)."""
-    height, width = layout.mask.shape
-    area = np.zeros((height, width), bool)
-    for block in layout.blocks:
-        if block.erase != "model":
+def model_mask(layout: PageLayout, image: Image | None = None) -> Mask:
+    """The page's mask where the inpainter fills: the glyph masks of `model` blocks (a flat
+    block's glyphs are filled with its colour, and never go to the model). With the page,
+    less what the fill paints on plain ground, and with the pixels of flat blocks off a
+    bubble that stand beside the art (`workers.inpaint.fills.unfilled`)."""
+    if image is not None:
+        return unfilled(image, layout)
+    return model_pixels(layout)
+
+
+def _line_boxes(block: Block, mask: Mask, width: int, height: int) -> list[Box]:
+    """A box per line with its margin, where the model has something to fill. Per line,
+    not per block: a block that chains several bubbles would otherwise take the empty art
+    between them along into the model."""
+    m = _margin(block.line_height)
+    reach = round(MASK_REACH * block.line_height) + 2
+    boxes = []
+    for line in block.lines:
+        x0, y0, x1, y1 = line.bbox
+        # The crop takes the line's mask, wherever it reaches (outlined letters, a mark
+        # beside the line) and only that (a line half on plain ground), with the margin.
+        ax0, ay0 = max(0, x0 - reach), max(0, y0 - reach)
+        ys, xs = np.nonzero(mask[ay0: y1 + reach, ax0: x1 + reach])
+        if len(xs) == 0:
             continue
-        # Glyph masks reach at most a third of a line past their line boxes.
-        pad = round(MASK_REACH * block.line_height) + 2
-        for line in block.lines:
-            x0, y0, x1, y1 = line.bbox
-            area[max(0, y0 - pad): y1 + pad, max(0, x0 - pad): x1 + pad] = True
-    for block in layout.blocks:
-        if block.erase == "fill" and block.bubble is not None:
-            x0, y0, x1, y1 = block.bubble.box
-            area[y0:y1, x0:x1] &= block.bubble.interior == 0
-    out: Mask = np.where(area, layout.mask, 0).astype(np.uint8)
-    return out
+        x0, y0 = ax0 + int(xs.min()), ay0 + int(ys.min())
+        x1, y1 = ax0 + int(xs.max()) + 1, ay0 + int(ys.max()) + 1
+        boxes.append((max(0, x0 - m), max(0, y0 - m), min(width, x1 + m), min(height, y1 + m)))
+    return boxes
 
 
 def plan_crops(image: Image, layout: PageLayout) -> list[Crop]:
-    """Crops around the glyph masks of `model` blocks, cut from the page with its flat
+    """Crops around the glyph masks the model fills, cut from the page with its flat
     blocks already filled (the model sees the erased bubble next to the art, not text)."""
     height, width = image.shape[:2]
-    mask_all = model_mask(layout)
+    mask_all = model_mask(layout, image)
     if not mask_all.any():
         return []
-    if any(b.erase == "fill" for b in layout.blocks):
-        image = apply_fills(image, layout)
+    filled = apply_fills(image, layout) if any(b.erase == "fill" for b in layout.blocks) \
+        else image
     boxes: list[Box] = []
     owners: list[set[int]] = []
     for block in layout.blocks:
-        if block.erase != "model":
-            continue
-        # Per line, not per block: a block that chains several bubbles would otherwise take
-        # the empty art between them along into the model.
-        m = _margin(block.line_height)
-        for line in block.lines:
-            x0, y0, x1, y1 = line.bbox
-            boxes.append((max(0, x0 - m), max(0, y0 - m), min(width, x1 + m),
-                          min(height, y1 + m)))
+        for box in _line_boxes(block, mask_all, width, height):
+            boxes.append(box)
             owners.append({block.index})
     heights = {b.index: b.line_height for b in layout.blocks}
     crops = []
@@ -145,7 +144,7 @@ def plan_crops(image: Image, layout: PageLayout) -> list[Crop]:
             continue
         idx = tuple(sorted(i for b, o in zip(boxes, owners, strict=True) if _overlaps(b, box)
                            for i in o))
-        patch = image[y0:y1, x0:x1].copy()
+        patch = filled[y0:y1, x0:x1].copy()
         line_px = min((heights[i] for i in idx), default=MODEL_LINE_PX) or MODEL_LINE_PX
         scale = min(1.0, MODEL_LINE_PX / line_px, MODEL_MAX_SIDE / max(x1 - x0, y1 - y0))
         model_box = (0, 0, round((x1 - x0) * scale), round((y1 - y0) * scale))

@@ -1,7 +1,9 @@
 """Inpainters by name, each imported only when chosen (torch is loaded only for LaMa).
 
 - `lama`: big-lama fine-tuned on manga; its weights are downloaded on first use (progress
-  bar on a terminal, sha256 checked) unless downloads are off.
+  bar on a terminal, sha256 checked) unless downloads are off. It runs on ONNX Runtime on a
+  CPU (exported once per set of weights; faster there) and on torch on a GPU, unless the
+  machine's `lama_runtime` names one.
 - `patchmatch`: PyPatchMatch, no weights; copies texture from around the hole.
 - `opencv`: OpenCV's Telea, no weights and no native extra; the last resort.
 - `auto` (default): LaMa, downloading it on first use; where it cannot be had (offline, no
@@ -20,6 +22,7 @@ from workers.inpaint.base import Inpainter
 log = logging.getLogger(__name__)
 
 NAMES = ("auto", "lama", "patchmatch", "opencv")
+LAMA_RUNTIMES = ("auto", "onnx", "torch")
 
 _warned: set[str] = set()
 _warned_lock = threading.Lock()
@@ -43,17 +46,31 @@ def load_inpainter(machine: MachineSettings) -> Inpainter:
         return _opencv()
     if name == "patchmatch":
         return _patchmatch()
-    from workers.inpaint.lama import load_lama
-
     if name == "lama" or machine.lama_random_weights:
-        return load_lama(machine, allow_download=machine.download)
+        return _lama(machine)
     try:
-        return load_lama(machine, allow_download=machine.download)
+        return _lama(machine)
     except ModelMissing as exc:
         fallback = _no_weights()
         _warn_once("lama", "LaMa is not available (%s); textured backgrounds use %s "
                    "inpainting instead", exc, fallback.name)
         return fallback
+
+
+def _lama(machine: MachineSettings) -> Inpainter:
+    runtime = machine.lama_runtime
+    if runtime not in LAMA_RUNTIMES:
+        raise ModelMissing(f"unknown LaMa runtime {runtime!r} (known: "
+                           f"{', '.join(LAMA_RUNTIMES)})")
+    if runtime == "torch":
+        from workers.inpaint.lama import load_lama
+
+        return load_lama(machine, allow_download=machine.download)
+    from workers.inpaint import lama_onnx
+
+    if runtime == "onnx":
+        return lama_onnx.load_lama_onnx(machine, allow_download=machine.download)
+    return lama_onnx.load_lama_fastest(machine, allow_download=machine.download)
 
 
 def _no_weights() -> Inpainter:

@@ -13,6 +13,9 @@ from workers.types import RGB, Box, Image, u8
 TOLERANCE = 40
 # Share of a line box that must be one colour for the line to sit on a flat region.
 DOMINANT_SHARE = 0.45
+# How far (per channel) a pixel of the denoised page may be from that colour: paper grain
+# and JPEG noise that a 3x3 median leaves stay inside; screentone dots and art do not.
+DOMINANT_NOISE = 24
 
 Bool = npt.NDArray[np.bool_]
 
@@ -27,33 +30,43 @@ def rgb(values: npt.NDArray[np.floating]) -> RGB:
     return (r, g, b)
 
 
+def denoised(image: Image) -> Image:
+    """The page through a 3x3 median: the grain of a scanned print and JPEG speckle go,
+    strokes and edges stay. The colour of a background is judged on it."""
+    return u8(cv2.medianBlur(image, 3))
+
+
 def line_fill(image: Image, box: Box, grey: npt.NDArray[np.uint8] | None = None,
               ) -> RGB | None:
     """The colour most of a line box is (the background between its glyphs), when one
-    colour clearly dominates it; None on screentone, gradients and busy art. `grey`: the
-    page in grey, if the caller has it (the dominant level is found on it)."""
+    colour clearly dominates it; None on screentone, gradients and busy art. `image`: the
+    page, best `denoised`; `grey`: the same in grey, if the caller has it."""
     height, width = image.shape[:2]
     # A quarter of a line around the box: tight boxes around bold text are mostly ink.
     pad = max(1, min(box[2] - box[0], box[3] - box[1]) // 4)
-    x0, y0, x1, y1 = _grow(box, pad, width, height)
+    found = _dominant(image, _grow(box, pad, width, height), grey)
+    return found[1] if found is not None and found[0] >= DOMINANT_SHARE else None
+
+
+def _dominant(image: Image, box: Box, grey: npt.NDArray[np.uint8] | None,
+              ) -> tuple[float, RGB] | None:
+    """The share of the box that is its most common colour, and that colour."""
+    x0, y0, x1, y1 = box
     if (x1 - x0) * (y1 - y0) < 16:
         return None
-    levels = u8(cv2.cvtColor(image[y0:y1, x0:x1], cv2.COLOR_RGB2GRAY) if grey is None
+    crop = image[y0:y1, x0:x1]
+    levels = u8(cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY) if grey is None
                 else grey[y0:y1, x0:x1])
-    # The fullest band of 16 grey levels (and half a band either side) is the candidate.
+    # The fullest band of 16 grey levels (and half a band either side) gives the candidate.
     counts = np.bincount((levels >> 3).ravel(), minlength=32)
     pairs = counts[:-1] + counts[1:]
     top = int(np.argmax(pairs))
     near = (levels >> 3 >= max(0, top - 1)) & (levels >> 3 <= top + 2)
-    if near.mean() < DOMINANT_SHARE:
-        return None
-    crop = image[y0:y1, x0:x1][near]
-    mean = crop.mean(axis=0)
-    # One grey band can hold several colours (a coloured bubble beside grey art).
-    close = np.abs(crop.astype(np.int16) - mean.astype(np.int16)).max(axis=1) <= 16
-    if close.sum() < DOMINANT_SHARE * levels.size:
-        return None
-    return rgb(crop[close].mean(axis=0))
+    # One grey band can hold several colours (a coloured bubble beside grey art): the
+    # band's median colour, and every pixel of the box close to it.
+    centre = np.median(crop[near], axis=0).astype(np.int16)
+    close = np.abs(crop.astype(np.int16) - centre).max(axis=2) <= DOMINANT_NOISE
+    return float(close.mean()), rgb(crop[close].mean(axis=0))
 
 
 def similar(image: Image, box: Box, fill: RGB) -> Bool:

@@ -2,14 +2,19 @@
 
 Candidates come from the background model: on a flat region every pixel off its colour; on
 art or screentone the strokes a morphological top-hat finds (thin and darker than their
-surroundings, or lighter for white lettering). A connected candidate counts as a glyph when
-it stays inside its line box (plus a fifth of a line): one that runs out of it is a bubble
-outline, a panel border or a strand of hair. Inside a bubble, small marks anywhere in the
-interior count too (furigana, punctuation, a line OCR missed), and the part of a glyph that
-touches the outline is kept up to the interior's edge.
+surroundings, or lighter for white lettering). Which connected candidates are letters is
+decided in `workers.process.keep` (inside the line box, or only poking out of it, or once
+a border they touch is cut off).
 
-The mask is then grown over the anti-aliasing (and JPEG ringing) around the strokes; in a
-flat region never past the region's interior, so the outline next to a glyph stays.
+On art, the rim of outlined letters is glyph too (`workers.process.outline`), and on any
+ground letter-sized holes of one even tone in the shapes. Outlined lettering (black
+letters in a white rim, white letters in a pink one) is found as whichever of its two
+colours stands off the background, and the other lies inside it: a hole. A hole holding
+texture is art the letters happen to enclose, and stays.
+
+The mask is then grown over the anti-aliasing (and JPEG ringing) around the strokes, but
+never over another candidate shape (the outline, border or art a letter touches), and in a
+bubble never past its interior.
 """
 
 from __future__ import annotations
@@ -20,8 +25,13 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from workers.process.regions import Bool, Region, box_mask, disc, grow
-from workers.types import Box, Image
+from workers.process.colours import similar
+from workers.process.keep import FAR_LINES, Area, keep, runs_in
+from workers.process.lines import line_area
+from workers.process.morph import Bool, dilate, disc, fill_holes, grow
+from workers.process.outline import rim
+from workers.process.regions import Region
+from workers.types import Box, Image, TextLine
 
 # How far (in line heights) a glyph may reach out of its line box: OCR boxes are tight, but
 # accents, small kana and punctuation poke out a little.
@@ -30,12 +40,31 @@ BOX_SLACK = 0.2
 MARK_LINES = 1.2
 # ... and at most this many line heights from the lines read.
 MARK_NEAR_LINES = 1.0
-# Top-hat candidates must be this much darker (lighter) than their surroundings.
+# The top-hat's disc, in line heights: wider than a bold stroke where strokes join.
+TOPHAT_LINES = 0.6
+# Top-hat candidates must be this much darker (lighter) than their surroundings ...
 TOPHAT_MIN = 40
+# From lines this tall on, shapes are found without one-pixel hairlines, and take back
+# their edge of EDGE_PX afterwards.
+SOLID_LINES_PX = 16
+EDGE_PX = 1.5
 # On art, shapes smaller than a square this many line heights wide are texture (tone dots).
 SPECK_LINES = 0.15
+# Holes up to this many line heights across are letters or counters, when their grey
+# levels spread less than this (standard deviation).
+HOLE_LINES = 1.2
+HOLE_SPREAD = 24.0
+# Light strokes are the lettering when they outweigh the dark ones this many times, or
+# stand out from their surroundings this many times more.
+LIGHT_WINS = 2.0
+LIGHT_STANDS_OUT = 1.5
+# A shape at most this many line heights thick (across its shorter side) is lettering.
+LINE_THICK = 1.3
 # The anti-aliased edge around a stroke, in line heights (at least 2 px).
 EDGE_LINES = 0.1
+# Off a bubble, glyphs reach at most this many line heights past the flat region: a letter
+# that touches the art beside it is still painted over, the art further off is not.
+OPEN_REACH_LINES = 0.3
 
 
 @dataclass(slots=True)
@@ -51,88 +80,135 @@ class Glyphs:
     stray: int = 0
 
 
-@dataclass(slots=True)
-class _Kept:
-    glyphs: Bool
-    marks: Bool
-    stray: int
+def _area(shape: tuple[int, int], origin: tuple[int, int], lines: Sequence[TextLine],
+          line_height: float, interior: Bool | None = None) -> Area:
+    slack = max(2.0, round(BOX_SLACK * line_height))
+    allowed = line_area(shape, origin, lines, slack)
+    far = line_area(shape, origin, lines, slack + FAR_LINES * line_height)
+    if interior is None:
+        return Area(allowed, far, line_height)
+    # Marks OCR did not read are taken only within a line of the text read.
+    near = line_area(shape, origin, lines, round(MARK_NEAR_LINES * line_height))
+    return Area(allowed, far, line_height, interior, near, round(MARK_LINES * line_height))
 
 
-def _keep(candidates: Bool, allowed: Bool, interior: Bool | None, near: Bool | None,
-          mark_px: int) -> _Kept:
-    """The glyph pixels among the candidates (see the module's docstring)."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(
-        candidates.astype(np.uint8), connectivity=8)
-    if count < 2:
-        empty = np.zeros_like(candidates)
-        return _Kept(empty, empty, 0)
-    inside_box = np.bincount(labels[~allowed], minlength=count) == 0
-    inside_box[0] = False
-    glyphs = inside_box[labels]
-    if interior is None or near is None:
-        return _Kept(glyphs, np.zeros_like(glyphs), 0)
-    w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
-    within = np.bincount(labels[~interior], minlength=count) == 0
-    close = np.bincount(labels[~near], minlength=count) == 0
-    small = (w <= mark_px) & (h <= mark_px) & within & close & ~inside_box
-    small[0] = False
-    marks = small[labels]
-    # A glyph that touches the outline: what lies outside the lines is outline (outside
-    # the interior); its part inside the lines and the interior is the glyph's. A shape
-    # that runs out of the lines inside the interior is art, or an inner outline.
-    out_of_lines = np.bincount(labels[~allowed & interior], minlength=count)
-    crossing = ~inside_box & ~small & (out_of_lines == 0)
-    crossing[0] = False
-    stray = ~inside_box & ~small & ~crossing & within
-    stray[0] = False
-    return _Kept(glyphs | marks | (crossing[labels] & allowed & interior), marks,
-                 int(stats[stray, cv2.CC_STAT_AREA].sum()))
-
-
-def flat_glyphs(region: Region, lines: Sequence[Box], line_height: float) -> Glyphs:
-    """Glyphs of text on a flat region: everything off the region's colour."""
-    slack = max(2, round(BOX_SLACK * line_height))
+def flat_glyphs(region: Region, lines: Sequence[TextLine], line_height: float,
+                image: Image | None = None) -> Glyphs:
+    """Glyphs of text on a flat region: everything off the region's colour. With `image`
+    (the page), an outline around the letters is found too."""
     x0, y0, x1, y1 = region.box
     shape = (y1 - y0, x1 - x0)
-    allowed = box_mask(shape, (x0, y0), lines, slack)
-    # Marks OCR did not read are taken only within a line of the text read.
-    near = box_mask(shape, (x0, y0), lines, round(MARK_NEAR_LINES * line_height))
     interior = region.interior if region.enclosed else None
-    kept = _keep(~region.flat, allowed, interior, near, round(MARK_LINES * line_height))
-    grown = _grow(kept.glyphs, line_height) & region.interior
+    # Off a bubble, the candidates are what is off the colour, wherever the region's
+    # interior stops: letters beside the art are not part of the art.
+    off = ~region.flat if region.enclosed or image is None else \
+        ~similar(image, region.box, region.fill)
+    kept = keep(off, _area(shape, (x0, y0), lines, line_height, interior))
+    grey = None if image is None else _grey(image[y0:y1, x0:x1])
+    shapes = kept.glyphs | _holes(kept.glyphs, line_height, grey)
+    if region.enclosed:
+        clip = region.interior
+    else:
+        # Off a bubble there is no outline to spare: a letter touching the art or the
+        # window's edge is still a letter.
+        clip = dilate(region.interior, max(2.0, OPEN_REACH_LINES * line_height))
+    grown = _grow(shapes, line_height, off) & clip
     return Glyphs(region.box, grown, int(kept.glyphs.sum()), int(kept.marks.sum()),
                   kept.stray)
 
 
-def _grow(mask: Bool, line_height: float) -> Bool:
+def _grow(mask: Bool, line_height: float, candidates: Bool) -> Bool:
+    """The mask grown over the anti-aliased edge, but never over other candidates: the
+    outline, border or art stroke a letter stands beside is not its edge."""
     r = max(2, round(EDGE_LINES * line_height))
-    out: Bool = cv2.dilate(mask.astype(np.uint8), disc(r)) > 0
+    out: Bool = (cv2.dilate(mask.astype(np.uint8), disc(r)) > 0) & (mask | ~candidates)
     return out
 
 
-def textured_glyphs(image: Image, grey: np.ndarray, lines: Sequence[Box],
+def _grey(image: Image) -> np.ndarray:
+    return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+
+
+def textured_glyphs(image: Image, grey: np.ndarray, lines: Sequence[TextLine],
                     line_height: float) -> Glyphs:
     """Glyphs of text on art or screentone: thin strokes darker (or lighter) than their
-    surroundings, inside the line boxes. Of the two polarities, the one that leaves more
-    glyph-sized strokes is the lettering's (the other finds texture, or the gaps between
-    the strokes)."""
+    surroundings, inside the line boxes. Dark strokes are the lettering's unless light
+    ones clearly outweigh them or stand out far more (white lettering: its dark
+    counterpart is the gaps between the letters, or their dark rim)."""
     height, width = grey.shape
-    k = max(5, round(0.4 * line_height) | 1)
+    k = max(5, round(TOPHAT_LINES * line_height) | 1)
     slack = max(2, round(BOX_SLACK * line_height))
-    text = (min(b[0] for b in lines), min(b[1] for b in lines),
-            max(b[2] for b in lines), max(b[3] for b in lines))
-    box = grow(text, k + slack, width, height)
+    reach = slack + round(FAR_LINES * line_height)
+    boxes = [ln.bbox for ln in lines]
+    text = (min(b[0] for b in boxes), min(b[1] for b in boxes),
+            max(b[2] for b in boxes), max(b[3] for b in boxes))
+    box = grow(text, k + reach, width, height)
     x0, y0, x1, y1 = box
     crop = grey[y0:y1, x0:x1]
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
-    allowed = box_mask(crop.shape, (x0, y0), lines, slack)
+    where = _area(crop.shape, (x0, y0), lines, line_height)
     found = []
     for op in (cv2.MORPH_BLACKHAT, cv2.MORPH_TOPHAT):
-        candidates: Bool = cv2.morphologyEx(crop, op, kernel) > TOPHAT_MIN
-        found.append(_drop_specks(_keep(candidates, allowed, None, None, 0).glyphs,
-                                  line_height))
-    best = max(found, key=lambda strokes: int(strokes.sum()))
-    return Glyphs(box, _grow(best, line_height), int(best.sum()))
+        response = cv2.morphologyEx(crop, op, kernel)
+        candidates: Bool = response > TOPHAT_MIN
+        # Shapes are told apart without their hairlines: a one-pixel line of the art that
+        # brushes a letter's edge must not make the two one shape. (Small lettering has
+        # hairline strokes of its own, and keeps them.)
+        solid = candidates
+        if line_height >= SOLID_LINES_PX:
+            solid = cv2.morphologyEx(candidates.astype(np.uint8), cv2.MORPH_OPEN,
+                                     cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))) > 0
+        strokes = _drop_specks(keep(solid, where).glyphs, line_height)
+        if line_height >= SOLID_LINES_PX and strokes.any():
+            # The letters' edges come back, not a border the opening thinned away.
+            edge = candidates & ~solid & dilate(strokes, EDGE_PX)
+            if edge.any():
+                strokes |= edge & ~dilate(runs_in(candidates, line_height), EDGE_PX)
+        contrast = float(response[strokes].mean()) if strokes.any() else 0.0
+        found.append((strokes, candidates, _line_thick(strokes, line_height), contrast))
+    (dark, dark_candidates, dark_px, dark_contrast), \
+        (light, light_candidates, light_px, light_contrast) = found
+    # Dark lettering unless light strokes clearly outweigh it, or stand out far more (white
+    # letters in a dark rim): the light polarity also finds the gaps between dark letters
+    # (a tight caption box's colour around them), as bright as the letters are dark.
+    light_wins = light_px > LIGHT_WINS * dark_px or \
+        (light_contrast > LIGHT_STANDS_OUT * dark_contrast and 2 * light_px >= dark_px)
+    strokes, candidates = (light, light_candidates) if light_wins else (dark, dark_candidates)
+    shapes = strokes | rim(image[y0:y1, x0:x1], strokes, candidates & ~strokes, line_height)
+    shapes |= _holes(shapes, line_height, crop)
+    return Glyphs(box, _grow(shapes, line_height, candidates), int(strokes.sum()))
+
+
+def _holes(shapes: Bool, line_height: float, grey: np.ndarray | None = None) -> Bool:
+    """The letter-sized holes of `shapes`; with `grey` (over the same pixels), only those
+    of one even tone (see the module's docstring)."""
+    if not shapes.any():
+        return shapes
+    holes = fill_holes(shapes, (0, 0, 0, 0), round(HOLE_LINES * line_height)) & ~shapes
+    if grey is None or not holes.any():
+        return holes
+    count, labels = cv2.connectedComponents(holes.astype(np.uint8), connectivity=8)
+    values = grey[holes].astype(np.float64)
+    which = labels[holes]
+    n = np.maximum(np.bincount(which, minlength=count), 1)
+    mean = np.bincount(which, values, minlength=count) / n
+    spread = np.sqrt(np.maximum(np.bincount(which, values**2, minlength=count) / n
+                                - mean**2, 0))
+    # A pinhole inside a letter is the letter's, whatever it holds.
+    even = (spread <= HOLE_SPREAD) | (n <= (SPECK_LINES * line_height) ** 2)
+    even[0] = False
+    out: Bool = even[labels]
+    return out
+
+
+def _line_thick(strokes: Bool, line_height: float) -> int:
+    """Pixels of the shapes at most a line thick: letters, words, a column. The other
+    polarity finds the gaps between outlined letters, or texture, in wide patches."""
+    _, _, stats, _ = cv2.connectedComponentsWithStats(strokes.astype(np.uint8),
+                                                      connectivity=8)
+    thin = np.minimum(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]) \
+        <= LINE_THICK * line_height
+    return int(stats[1:, cv2.CC_STAT_AREA][thin].sum())
 
 
 def _drop_specks(glyphs: Bool, line_height: float) -> Bool:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from workers.process.regions import Bool, Region, dilate, erode
+from workers.process.morph import Bool, dilate, erode
+from workers.process.regions import Region
 from workers.types import Bubble, Mask, Point, Polygon
 
 # The polygon stays within this many pixels of the interior's outline.

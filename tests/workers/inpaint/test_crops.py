@@ -32,7 +32,9 @@ def layout_with(blocks: list[tuple[tuple[int, int, int, int], str]], size: tuple
 
 
 def test_crops_only_around_model_blocks_rounded_and_merged() -> None:
-    image = np.zeros((2000, 800, 3), np.uint8)
+    # Art (noise) around the model blocks, a plain ground around the flat one.
+    image = np.random.default_rng(2).integers(0, 255, (2000, 800, 3), dtype=np.uint8)
+    image[1450:1600, 50:350] = 250
     layout = layout_with([((100, 100, 300, 140), "model"), ((120, 150, 320, 190), "model"),
                           ((100, 1500, 300, 1540), "fill")], (2000, 800))
     crops = plan_crops(image, layout)
@@ -115,3 +117,40 @@ def test_small_text_is_scaled_to_the_model_line_height() -> None:
     crop = plan_crops(image, layout)[0]
     assert crop.scale == MODEL_LINE_PX / 70
     assert crop.size_class == "short"
+
+
+def test_letters_of_a_model_block_on_plain_ground_are_painted_not_inpainted() -> None:
+    # A model block whose letters stand on one grey (grain aside): no crop, the paint is
+    # the block's background; a letter on noise beside it still goes to the model.
+    rng = np.random.default_rng(4)
+    image = np.clip(120 + rng.normal(0, 4, (200, 400, 1)), 0, 255).repeat(3, 2).astype(np.uint8)
+    image[:, 300:] = rng.integers(0, 255, (200, 100, 3), dtype=np.uint8)
+    layout = layout_with([((40, 80, 380, 110), "model")], (200, 400))
+    layout.blocks[0].background = (120, 120, 120)
+    layout.mask[:] = 0
+    layout.mask[88:102, 60:120] = 255   # a letter on the grey
+    layout.mask[88:102, 330:360] = 255  # a letter on the noise
+    out = apply_fills(image, layout)
+    assert np.array_equal(out[88:102, 60:120], np.full((14, 60, 3), 120, np.uint8))
+    assert np.array_equal(out[88:102, 330:360], image[88:102, 330:360])
+    crops = plan_crops(image, layout)
+    assert len(crops) == 1
+    x0, _, x1, _ = crops[0].box
+    assert x0 > 120 and x1 >= 360, "only the letter on the noise is inpainted"
+    assert crops[0].mask.sum() == 255 * 14 * 30
+
+
+def test_a_flat_block_off_a_bubble_leaves_the_letter_on_art_to_the_model() -> None:
+    rng = np.random.default_rng(5)
+    image = np.full((200, 400, 3), 250, np.uint8)
+    image[:, 200:] = rng.integers(0, 255, (200, 200, 3), dtype=np.uint8)
+    layout = layout_with([((40, 80, 360, 110), "fill")], (200, 400))
+    layout.mask[:] = 0
+    layout.mask[88:102, 60:120] = 255   # on the flat colour
+    layout.mask[88:102, 260:320] = 255  # on the art beside it
+    out = apply_fills(image, layout)
+    assert (out[88:102, 60:120] == 250).all()
+    assert np.array_equal(out[88:102, 260:320], image[88:102, 260:320]), "no flat smear on art"
+    crops = plan_crops(image, layout)
+    assert len(crops) == 1 and crops[0].box[0] > 120
+    assert crops[0].mask.sum() == 255 * 14 * 60

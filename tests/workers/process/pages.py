@@ -126,3 +126,66 @@ def boundary_distance(a: Bool, b: Bool) -> float:
     da = cv2.distanceTransform((~eb).astype(np.uint8), cv2.DIST_L2, 5)
     db = cv2.distanceTransform((~ea).astype(np.uint8), cv2.DIST_L2, 5)
     return float(max(da[ea].max(), db[eb].max()))
+
+
+def outlined_text(page: Page, words: str, origin: tuple[int, int], scale: float,
+                  ink: tuple[int, int, int], rim: tuple[int, int, int], thickness: int = 3,
+                  rim_px: int = 2) -> TextLine:
+    """A line of letters in `ink` inside a `rim` of `rim_px` around every stroke (as
+    titles and narration over art are lettered). Both colours are the glyph's; the line's
+    box takes in the rim, as OCR sees it."""
+    canvas = np.zeros(page.image.shape[:2], np.uint8)
+    cv2.putText(canvas, words, origin, FONT, scale, 255, thickness, cv2.LINE_AA)
+    letters = canvas > 127
+    size = 2 * rim_px + 1
+    around = cv2.dilate(letters.astype(np.uint8),
+                        cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))) > 0
+    page.image[around & ~letters] = rim
+    page.image[letters] = ink
+    ys, xs = np.nonzero(around)
+    x0, y0, x1, y1 = int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
+    assert page.glyphs is not None
+    page.glyphs |= around
+    line = TextLine(((x0, y0), (x1, y0), (x1, y1), (x0, y1)), words, 0.99, False)
+    page.lines.append(line)
+    return line
+
+
+def dark_art(height: int, width: int, seed: int = 3) -> Page:
+    """Dark shading with a few lighter strokes across it: the art behind a title."""
+    rng = np.random.default_rng(seed)
+    noise = cv2.GaussianBlur(rng.normal(0, 1, (height, width)).astype(np.float32), (0, 0), 6)
+    shade = 45 + 25 * noise / max(float(np.abs(noise).max()), 1e-6)
+    image = np.repeat(shade[..., None], 3, 2).clip(0, 255).astype(np.uint8)
+    for x in range(-height, width, 37):
+        cv2.line(image, (x, height), (x + height // 2, 0), (110, 110, 110), 1, cv2.LINE_AA)
+    return Page(image)
+
+
+def paper(height: int, width: int, colour: tuple[int, int, int] = (232, 226, 208),
+          grain: float = 8.0, seed: int = 5) -> Page:
+    """A printed page's paper: an off-white with grain, as a scan shows it."""
+    rng = np.random.default_rng(seed)
+    image = np.array(colour, np.float32) + rng.normal(0, grain, (height, width, 1))
+    return Page(image.clip(0, 255).astype(np.uint8))
+
+
+def coloured_rectangle(page: Page, box: Box, fill: tuple[int, int, int],
+                       ink: int = 20, thickness: int = 2) -> None:
+    """A caption box: a coloured fill inside a dark border (the border is `outline`)."""
+    x0, y0, x1, y1 = box
+    before = page.image.copy()
+    cv2.rectangle(page.image, (x0, y0), (x1 - 1, y1 - 1), (ink, ink, ink), -1)
+    page.image[y0 + thickness: y1 - thickness, x0 + thickness: x1 - thickness] = fill
+    assert page.outline is not None
+    border = np.zeros(page.image.shape[:2], bool)
+    border[y0:y1, x0:x1] = True
+    border[y0 + thickness: y1 - thickness, x0 + thickness: x1 - thickness] = False
+    page.outline |= _mark(page, page.image, before) & border
+
+
+def add_grain(page: Page, sigma: float = 8.0, seed: int = 7) -> None:
+    """Scanner grain over everything drawn so far."""
+    rng = np.random.default_rng(seed)
+    noisy = page.image.astype(np.float32) + rng.normal(0, sigma, (*page.image.shape[:2], 1))
+    page.image[:] = noisy.clip(0, 255).astype(np.uint8)

@@ -13,8 +13,11 @@ per set of weights (`export_onnx`), not per crop.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
+import sys
+import warnings
 from pathlib import Path
 
 import torch
@@ -114,7 +117,11 @@ def export_onnx(generator: LamaGenerator, path: Path) -> Path:
     cols = 8 * torch.export.Dim("cols", min=2, max=1024)
     shapes = {"image": {0: batch, 2: rows, 3: cols}, "mask": {0: batch, 2: rows, 3: cols}}
     path.parent.mkdir(parents=True, exist_ok=True)
-    with torch.inference_mode(False), torch.no_grad():
+    # The exporter reports its progress on stdout, which may be a protocol (the bench's
+    # child answers JSON there), and warns that the two sides share one shape: both fine.
+    with torch.inference_mode(False), torch.no_grad(), warnings.catch_warnings(), \
+            contextlib.redirect_stdout(sys.stderr):
+        warnings.simplefilter("ignore", UserWarning)
         torch.onnx.export(twin, (image, mask), str(path), dynamo=True, opset_version=OPSET,
                           input_names=["image", "mask"], output_names=["out"],
                           dynamic_shapes=shapes, optimize=False, external_data=False)

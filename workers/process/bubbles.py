@@ -1,0 +1,140 @@
+"""Bubbles: the enclosed flat regions the lines sit in, and the colour to fill them with.
+
+Each line on a flat colour looks for the region of that colour around it
+(`workers.process.regions`); an enclosed one that holds nothing but lettering is a bubble
+(or a caption box), shared by every line whose centre lies in it. A detector's bubble boxes,
+when one ran, are trusted first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from workers.process.colours import rgb
+from workers.process.glyphs import Glyphs, flat_glyphs
+from workers.process.lines import line_size
+from workers.process.morph import dilate, grow
+from workers.process.regions import Region, find_region
+from workers.types import RGB, Box, Image, TextLine
+
+# Two fills further apart than this (per channel) are two different regions.
+SAME_FILL = 40
+# An enclosed region holding off-colour shapes that are not lettering (art, an inner
+# outline) over this share of its glyph pixels is a panel or a patch of page, not a bubble.
+MAX_STRAY_SHARE = 0.2
+# Pixels this close to the median colour around the glyphs make the fill colour.
+FILL_NOISE = 8
+
+
+def centre(box: Box) -> tuple[int, int]:
+    return (box[0] + box[2]) // 2, (box[1] + box[3]) // 2
+
+
+def area(box: Box) -> int:
+    return max(0, box[2] - box[0]) * max(0, box[3] - box[1])
+
+
+def _near(a: RGB, b: RGB) -> bool:
+    return max(abs(p - q) for p, q in zip(a, b, strict=True)) <= SAME_FILL
+
+
+def _inside(box: Box, x: int, y: int) -> bool:
+    return box[0] <= x < box[2] and box[1] <= y < box[3]
+
+
+def _detected(image: Image, lines: Sequence[TextLine], fills: Sequence[RGB | None],
+              hints: Sequence[Box], regions: list[Region], owners: list[int | None]) -> None:
+    """Regions inside the bubbles a detector saw (smallest first, so a bubble inside a
+    bigger one keeps its own lines)."""
+    for box in sorted(hints, key=area):
+        members = [i for i, ln in enumerate(lines)
+                   if owners[i] is None and _inside(box, *centre(ln.bbox))]
+        with_fill = [i for i in members if fills[i] is not None]
+        if not with_fill:
+            continue
+        seed = max(with_fill, key=lambda i: area(lines[i].bbox))
+        fill = fills[seed]
+        if fill is None:
+            continue
+        boxes = [lines[i].bbox for i in members]
+        region = find_region(image, boxes, line_size(lines[seed]), fill,
+                             sum(area(b) for b in boxes), bubble=box)
+        if region.enclosed:
+            regions.append(region)
+            for i in members:
+                owners[i] = len(regions) - 1
+
+
+def find_bubbles(image: Image, lines: Sequence[TextLine], fills: Sequence[RGB | None],
+                 hints: Sequence[Box] = ()) -> tuple[list[Region], list[int | None]]:
+    """The enclosed regions the lines sit in, and each line's region index (or None).
+    `image`: the page, best denoised; `hints`: bubble boxes from a detector, trusted over
+    the classical search."""
+    regions: list[Region] = []
+    owners: list[int | None] = [None] * len(lines)
+    _detected(image, lines, fills, hints, regions, owners)
+
+    # Big lines first: their region is found once and the small ones fall in it.
+    order = sorted(range(len(lines)), key=lambda i: -area(lines[i].bbox))
+    for i in order:
+        if owners[i] is not None:
+            continue
+        fill = fills[i]
+        if fill is None:
+            continue
+        cx, cy = centre(lines[i].bbox)
+        known = [j for j, r in enumerate(regions) if r.contains(cx, cy) and _near(r.fill, fill)]
+        if known:
+            owners[i] = known[0]
+            continue
+        line = lines[i]
+        size = line_size(line)
+        region = find_region(image, [line.bbox], size, fill, area(line.bbox),
+                             others=[ln.bbox for ln in lines])
+        if region.enclosed and is_bubble(region, lines, size):
+            regions.append(region)
+            owners[i] = len(regions) - 1
+
+    # Lines whose own box was not one colour (columns set close together) still belong to
+    # the bubble their centre lies in.
+    for i, line in enumerate(lines):
+        if owners[i] is None and fills[i] is None:
+            cx, cy = centre(line.bbox)
+            known = [j for j, r in enumerate(regions) if r.contains(cx, cy)]
+            if known:
+                owners[i] = known[0]
+    return regions, owners
+
+
+def fill_near(image: Image, region: Region, glyphs: Glyphs, line_height: float) -> RGB:
+    """The colour of the region's own pixels within half a line of the glyphs: what the
+    fill must match where it meets them. The mean of those near the median: anti-aliased
+    pixels at the glyphs' edge pull a plain mean towards the ink, JPEG noise makes a plain
+    median jumpy."""
+    ys, xs = np.nonzero(glyphs.mask)
+    if len(xs) == 0:
+        return region.fill
+    h, w = glyphs.mask.shape
+    r = max(2.0, line_height / 2)
+    bx0, by0, bx1, by1 = grow((int(xs.min()), int(ys.min()), int(xs.max()) + 1,
+                               int(ys.max()) + 1), round(r) + 1, w, h)
+    mask = glyphs.mask[by0:by1, bx0:bx1]
+    ring = dilate(mask, r) & region.flat[by0:by1, bx0:bx1] & ~mask
+    x0, y0 = region.box[0] + bx0, region.box[1] + by0
+    pixels = image[y0: y0 + by1 - by0, x0: x0 + bx1 - bx0][ring]
+    if len(pixels) < 16:
+        return region.fill
+    median = np.median(pixels, axis=0)
+    close = np.abs(pixels.astype(np.int16) - median).max(axis=1) <= FILL_NOISE
+    return rgb(pixels[close].mean(axis=0))
+
+
+def is_bubble(region: Region, lines: Sequence[TextLine], line_height: float) -> bool:
+    """Whether an enclosed region holds lettering only (the lines whose centre is in it)."""
+    inside = [ln for ln in lines if region.contains(*centre(ln.bbox))]
+    if not inside:
+        return False
+    glyphs = flat_glyphs(region, inside, line_height)
+    return glyphs.stray <= MAX_STRAY_SHARE * glyphs.strokes + line_height**2

@@ -1,0 +1,76 @@
+"""A bubble's interior near its text: closed over the strokes that touch the outline.
+
+The interior is the bubble's own colour with the glyphs it surrounds filled in. A letter
+that touches the outline is no hole (it joins the outline, and through it the page outside),
+so erasing, clipped to the interior, would leave it. Two steps bring it in, near the lines
+only:
+
+- a closing a few pixels wide takes in thin strokes that touch the outline;
+- any other stroke touching the outline from inside is told from the outline by depth: the
+  outline is a band at most OUTLINE_LINES thick between the interior and the page beyond,
+  so a pixel of a stroke further than that from everything outside the bubble lies inside
+  it, and is the letter's. A shape that lies that deep away from the lines too is a line
+  of the art running through the region (speed lines), and stays out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+from workers.process.morph import Bool, box_mask, dilate, erode, grow
+from workers.types import Box
+
+# Strokes touching the outline are closed over with a disc this many line heights wide,
+# within this many line heights of the lines (no further than a glyph may reach:
+# `workers.process.glyphs.BOX_SLACK`).
+CLOSE_LINES = 0.3
+CLOSE_NEAR_LINES = 0.2
+# The thickest outline, in line heights (at least 3 px).
+OUTLINE_LINES = 0.2
+
+
+def _letters_on_outline(interior: Bool, near: Bool, line_height: float) -> Bool:
+    """The pixels near the lines, left out of the interior, that lie deeper inside the
+    bubble than the outline is thick."""
+    thick = max(3.0, OUTLINE_LINES * line_height)
+    # The bubble as far as an outline could reach: everything within an outline's width
+    # of the interior. The outline lies in that rim; a letter it touches lies further in.
+    bubble = dilate(interior, thick)
+    depth = cv2.distanceTransform(bubble.astype(np.uint8), cv2.DIST_L2, 5)
+    deep = bubble & ~interior & (depth > thick + 1)
+    if not (deep & near).any():
+        return deep & near
+    # A shape that lies deep inside the bubble away from the lines too is a line of the
+    # art running through it (speed lines, a prop), not a letter.
+    count, labels = cv2.connectedComponents((~interior).astype(np.uint8), connectivity=8)
+    through = np.bincount(labels[deep & ~near], minlength=count) > 0
+    out: Bool = deep & near & ~through[labels]
+    return out
+
+
+def close_over_letters(interior: Bool, window: Box, lines: Sequence[Box],
+                       line_height: float, enclosed: bool = True) -> Bool:
+    """`interior` (over `window`, page pixels) with the strokes near `lines` that touch
+    the outline taken in (only the closing when the region is not `enclosed`: there is no
+    outline to tell them from)."""
+    reach = round(CLOSE_NEAR_LINES * line_height)
+    r = max(1.0, CLOSE_LINES * line_height / 2)
+    thick = max(3.0, OUTLINE_LINES * line_height)
+    # Only near the lines: the work is done on their box, not the whole window.
+    h, w = interior.shape
+    margin = reach + round(2 * max(r, thick)) + 2
+    sx0, sy0, sx1, sy1 = grow((min(b[0] for b in lines) - window[0],
+                               min(b[1] for b in lines) - window[1],
+                               max(b[2] for b in lines) - window[0],
+                               max(b[3] for b in lines) - window[1]), margin, w, h)
+    part = interior[sy0:sy1, sx0:sx1]
+    near = box_mask(part.shape, (window[0] + sx0, window[1] + sy0), lines, reach)
+    closed = part | (erode(dilate(part, r), r) & near)
+    if enclosed:
+        closed |= _letters_on_outline(closed, near, line_height)
+    out = interior.copy()
+    out[sy0:sy1, sx0:sx1] = closed
+    return out

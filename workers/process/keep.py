@@ -1,0 +1,188 @@
+"""Which connected candidate shapes are letters: the rules behind the glyph mask.
+
+A candidate (a connected shape off the background's colour, or a stroke the top-hat finds)
+is a glyph when it stays inside its line box plus a fifth of a line. Lettering is not
+always that tidy, so two more rules take what a reader still sees as letters:
+
+- off a bubble, a shape with long straight runs in it (near the page's axes) is split
+  along them first: a letter that touches a caption box's border or a panel border is one
+  shape with that border, and without the border it is a glyph again. The border and a
+  pixel either side of it stay; the letter's own pixels beside it go with the letter;
+- a blob that pokes only a little out of the box (at most POKE_SHARE of it, never past
+  FAR_LINES of a line) is lettering too: outlined letters are one shape with their
+  outline, and the outlines of neighbouring letters, lines and furigana run together.
+
+What still runs out (a bubble outline, a strand of hair, art) is left alone. Inside a
+bubble, small marks near the text count too (furigana, punctuation, a line OCR missed),
+and the part of a shape that touches the outline is kept up to the interior's edge (the
+interior takes the letter in: `workers.process.interior`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from workers.process.morph import Bool, dilate
+
+# A shape may have this share of its pixels outside its line box (plus the slack) ...
+POKE_SHARE = 0.1
+# ... none of them further than this many line heights from the box, when it is a blob of
+# at least this many square line heights (outlined letters run together; a stroke of the
+# art, a line, is thin).
+FAR_LINES = 0.4
+POKE_AREA_LINES = 0.5
+# A straight run this many line heights long is a border, not a letter's stroke.
+BORDER_LINES = 1.5
+# The directions (degrees) a border may run in: near horizontal and near vertical.
+BORDER_ANGLES = (-5.0, 0.0, 5.0, 85.0, 90.0, 95.0)
+# On either side of a border this many pixels stay, so it is never thinned.
+BORDER_KEEP_PX = 1.5
+# A shape covering more than this share of its bounding box is no frame of lines.
+MAX_FRAME_DENSITY = 0.5
+# Inside a bubble, shapes smaller than a square this many line heights wide are noise
+# (paper grain, JPEG speckle), not art that would make the region something else.
+SPECK_LINES = 0.15
+
+# Shapes of at most this many pixels are grain or speckle (a scanned page's paper strays
+# past the colour tolerance pixel by pixel), never a letter's stroke.
+GRAIN_PX = 4
+
+Ints = npt.NDArray[np.integer]
+
+
+@dataclass(slots=True)
+class Kept:
+    glyphs: Bool
+    marks: Bool
+    stray: int
+
+
+@dataclass(frozen=True, slots=True)
+class Area:
+    """Where a block's glyphs may lie, over the same pixels as the candidates: the line
+    boxes with their slack, the same grown by FAR_LINES, and (inside a bubble) its interior
+    and the part of it within a line of the text."""
+
+    allowed: Bool
+    far: Bool
+    line_height: float
+    interior: Bool | None = None
+    near: Bool | None = None
+    mark_px: int = 0
+
+
+def _components(mask: Bool) -> tuple[int, Ints, Ints]:
+    """Count, labels and the stats table of the 8-connected shapes of `mask`."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8),
+                                                               connectivity=8)
+    return count, np.asarray(labels, np.int32), np.asarray(stats, np.int32)
+
+
+def _letters(labels: Ints, count: int, area: Ints, where: Area) -> npt.NDArray[np.bool_]:
+    """Per label: inside the box, or poking only a little out of it (never grain)."""
+    out = np.bincount(labels[~where.allowed], minlength=count)
+    far = np.bincount(labels[~where.far], minlength=count)
+    poking = (far == 0) & (out <= POKE_SHARE * area) \
+        & (area >= POKE_AREA_LINES * where.line_height ** 2)
+    ok: npt.NDArray[np.bool_] = ((out == 0) | poking) & (area > GRAIN_PX)
+    ok[0] = False
+    return ok
+
+
+def _line_kernel(length: int, degrees: float) -> npt.NDArray[np.uint8]:
+    """A one-pixel line `length` long through the kernel's centre at `degrees` (a plain
+    row or column for the axes: OpenCV opens with those fastest)."""
+    if degrees % 180 == 0:
+        return np.ones((1, length), np.uint8)
+    if degrees % 180 == 90:
+        return np.ones((length, 1), np.uint8)
+    kernel = np.zeros((length, length), np.uint8)
+    c, r = (length - 1) / 2, (length - 1) / 2
+    dx, dy = r * np.cos(np.radians(degrees)), r * np.sin(np.radians(degrees))
+    cv2.line(kernel, (round(c - dx), round(c - dy)), (round(c + dx), round(c + dy)), 1, 1)
+    return kernel
+
+
+def runs_in(shapes: Bool, line_height: float) -> Bool:
+    """The long straight runs in `shapes` that lie near the page's axes: borders and
+    frames, drawn by hand a few degrees off."""
+    length = max(9, round(BORDER_LINES * line_height)) | 1
+    out: Bool = np.zeros(shapes.shape, bool)
+    # Only over the shapes' bounding box: the rest of the region holds none.
+    x, y, w, h = cv2.boundingRect(shapes.astype(np.uint8))
+    if w == 0 or h == 0:
+        return out
+    u8 = shapes[y:y + h, x:x + w].astype(np.uint8)
+    part = out[y:y + h, x:x + w]
+    for degrees in BORDER_ANGLES:
+        part |= cv2.morphologyEx(u8, cv2.MORPH_OPEN, _line_kernel(length, degrees),
+                                 borderType=cv2.BORDER_CONSTANT, borderValue=0) > 0
+    return out
+
+
+def _open_letters(labels: Ints, count: int, stats: Ints, where: Area) -> Bool:
+    """The letters off a bubble: shapes inside their box; shapes with a border in them,
+    once it is cut off (a border poking a little out of a box that takes in its whole
+    caption is no letter); other shapes poking a little out. A dense patch a line thick
+    or more is art, whose long straight strokes are hatching, not a border."""
+    area = stats[:, cv2.CC_STAT_AREA]
+    w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    out = np.bincount(labels[~where.allowed], minlength=count)
+    inside = (out == 0) & (area > GRAIN_PX)
+    inside[0] = False
+    patch = (area > MAX_FRAME_DENSITY * w * h) & (np.minimum(w, h) > where.line_height)
+    # Only shapes that reach into the box can leave letters there.
+    touching = np.bincount(labels[where.allowed], minlength=count) > 0
+    eligible = ~inside & ~patch & touching
+    eligible[0] = False
+    letters = inside | _letters(labels, count, area, where)
+    if not eligible.any():
+        only: Bool = letters[labels]
+        return only
+    runs = runs_in(eligible[labels], where.line_height)
+    framed = np.bincount(labels[runs], minlength=count) > 0
+    framed[0] = False
+    glyphs: Bool = (letters & ~framed)[labels]
+    if framed.any():
+        shapes = framed[labels]
+        beside = dilate(runs, BORDER_KEEP_PX)
+        n, parts, part_stats = _components(shapes & ~beside)
+        found = _letters(parts, n, part_stats[:, cv2.CC_STAT_AREA], where)[parts]
+        # The letters' own pixels beside the border come back with them; the border stays.
+        glyphs |= found | (shapes & beside & ~runs & dilate(found, BORDER_KEEP_PX))
+    return glyphs
+
+
+def keep(candidates: Bool, where: Area) -> Kept:
+    """The glyph pixels among the candidates (see the module's docstring)."""
+    count, labels, stats = _components(candidates)
+    if count < 2:
+        empty = np.zeros_like(candidates)
+        return Kept(empty, empty, 0)
+    if where.interior is None or where.near is None:
+        return Kept(_open_letters(labels, count, stats, where), np.zeros_like(candidates), 0)
+    # Inside a bubble the interior keeps the outline out of the mask; no border to cut.
+    area = stats[:, cv2.CC_STAT_AREA]
+    letters = _letters(labels, count, area, where)
+    interior = where.interior
+    w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    within = np.bincount(labels[~interior], minlength=count) == 0
+    close = np.bincount(labels[~where.near], minlength=count) == 0
+    small = (w <= where.mark_px) & (h <= where.mark_px) & within & close & ~letters
+    small[0] = False
+    # A glyph that touches the outline: what lies outside the lines is outline (outside
+    # the interior); its part inside the lines and the interior is the glyph's. A shape
+    # that runs out of the lines inside the interior is art, or an inner outline.
+    out_of_lines = np.bincount(labels[~where.allowed & interior], minlength=count)
+    crossing = ~letters & ~small & (out_of_lines == 0)
+    crossing[0] = False
+    speck = area < max(6.0, (SPECK_LINES * where.line_height) ** 2)
+    stray = ~letters & ~small & ~crossing & within & ~speck
+    stray[0] = False
+    marks = small[labels]
+    glyphs = letters[labels] | marks | (crossing[labels] & where.allowed & interior)
+    return Kept(glyphs, marks, int(area[stray].sum()))
