@@ -30,6 +30,13 @@ MODEL_MAX_SIDE = 1024
 MERGE_SLACK = 1.25
 # Text lines are scaled to at most this height for the model.
 MODEL_LINE_PX = 28
+# The hole handed to the model is grown by this much past the glyph mask: a patch-copying
+# model takes its patches from the ring just outside the hole, and the last anti-aliased
+# pixels of a letter there would come back inside it as pale fragments of the letter.
+HOLE_GROW_PX = 2
+# Pinholes in the mask (a letter's counter, a speck of its colour the mask did not take) up
+# to this share of a line across are part of the hole, for the same reason.
+PINHOLE_LINES = 0.5
 
 def _margin(line_height: float) -> int:
     """Context around each line: a little over half a line. The glyphs' own gaps give the
@@ -152,10 +159,31 @@ def plan_crops(image: Image, layout: PageLayout) -> list[Crop]:
     return crops
 
 
+def solid(mask: Mask, pinhole_px: int) -> Mask:
+    """The crop's hole without pinholes (enclosed gaps at most `pinhole_px` across), grown by
+    HOLE_GROW_PX."""
+    h, w = mask.shape
+    gaps = (mask == 0).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(gaps, connectivity=4)
+    x, y, gw, gh = (stats[:, i] for i in range(4))
+    small = (np.maximum(gw, gh) <= pinhole_px) & (x > 0) & (y > 0) & (x + gw < w) & (y + gh < h)
+    small[0] = False
+    holes = small[labels] & (gaps > 0) if count > 1 else np.zeros((h, w), bool)
+    grown = cv2.dilate(np.where(holes | (mask > 0), 255, 0).astype(np.uint8),
+                       cv2.getStructuringElement(cv2.MORPH_ELLIPSE,
+                                                 (2 * HOLE_GROW_PX + 1, 2 * HOLE_GROW_PX + 1)))
+    return u8(grown)
+
+
 def to_model_size(crop: Crop) -> tuple[Image, Mask, float]:
-    """What the inpainter is given for a crop: its pixels, its mask and the scale the model
-    may work at (`InpaintItem`); the inpainter denoises and scales as its model needs."""
-    return crop.image, crop.mask, crop.scale
+    """What the inpainter is given for a crop: its pixels, the hole to fill and the scale
+    the model may work at (`InpaintItem`); the inpainter denoises and scales as its model
+    needs. The hole is the mask made `solid`; only the mask itself is pasted back (`paste`),
+    so the pixels around the glyphs keep their own values."""
+    # Lines are at most MODEL_LINE_PX tall where the crop is not scaled, and that divided by
+    # the scale where it is.
+    line_px = MODEL_LINE_PX / crop.scale
+    return crop.image, solid(crop.mask, round(PINHOLE_LINES * line_px)), crop.scale
 
 
 def shrink(image: Image, mask: Mask, scale: float) -> tuple[Image, Mask]:

@@ -19,6 +19,7 @@ import logging
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import cast
 
 from workers.errors import MissingExtra, ModelMissing
 from workers.models.download import resolve_weights
@@ -90,6 +91,14 @@ class KoreanRecognizer:
         if recognizer is None:
             return [Recognition("", 0.0) for _ in crops]
         return recognizer.recognize(crops)
+
+    def batches(self, crops: Sequence[Image]) -> list[list[int]]:
+        """How the loaded recognizer reads the crops in calls (`workers.ocr.crew`); all
+        at once when it does not say."""
+        plan = getattr(self._get(), "batches", None)
+        if plan is None:
+            return [list(range(len(crops)))]
+        return cast(list[list[int]], plan(crops))
 
     def _get(self) -> TextRecognizer | None:
         with self._lock:

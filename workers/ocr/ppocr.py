@@ -26,6 +26,11 @@ DET_MIN_SIDE = 32
 # kept when its mean over the box reaches BOX_THRESH.
 DET_THRESH = 0.3
 DET_BOX_THRESH = 0.5
+# Lines per recognition call: RapidOCR sorts a call's lines by width and pads each batch
+# to its widest line, so a line's reading depends on the batch it is in.
+REC_BATCH = 16
+# The narrowest a batch is padded to, width over height (RapidOCR's 320x48 input).
+REC_MIN_RATIO = 320 / 48
 
 
 class Ppocr:
@@ -46,7 +51,7 @@ class Ppocr:
             "Det.limit_type": "max",
             "Det.thresh": det_thresh,
             "Det.box_thresh": det_box_thresh,
-            "Rec.rec_batch_num": 16,
+            "Rec.rec_batch_num": REC_BATCH,
             "EngineConfig.onnxruntime.intra_op_num_threads": threads if threads > 0 else -1,
             "EngineConfig.onnxruntime.inter_op_num_threads": 1,
             "EngineConfig.onnxruntime.use_cuda": use_cuda,
@@ -111,3 +116,21 @@ class PpocrRecognizer:
 
     def recognize(self, crops: Sequence[Image]) -> list[Recognition]:
         return self._owner.recognize(crops)
+
+    def batches(self, crops: Sequence[Image]) -> list[list[int]]:
+        """The crops' indices as one `recognize` call batches them (RapidOCR's order: by
+        width over height): each batch read alone reads the same."""
+        return rec_batches(crops)
+
+
+def rec_batches(crops: Sequence[Image], size: int = REC_BATCH) -> list[list[int]]:
+    """RapidOCR's batches, the costliest first: a batch costs its lines times the width
+    of its widest (every line is padded to it)."""
+    ratios = np.array([c.shape[1] / float(c.shape[0]) for c in crops], dtype=np.float64)
+    order = [int(i) for i in np.argsort(ratios)]
+    batches = [order[i : i + size] for i in range(0, len(order), size)]
+
+    def cost(batch: list[int]) -> float:
+        return len(batch) * max(REC_MIN_RATIO, *(float(ratios[i]) for i in batch))
+
+    return sorted(batches, key=cost, reverse=True)

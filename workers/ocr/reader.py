@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -25,6 +26,9 @@ from workers.ocr.script import read_page
 from workers.ocr.tiling import DET_LIMIT, keep_in_tile, merge_lines, plan_tiles, shift_line
 from workers.types import Image, PageText, TextLine, u8
 
+if TYPE_CHECKING:
+    from workers.ocr.crew import Turn
+
 log = logging.getLogger(__name__)
 
 # Images up to this size (long side, px) are read again at 2x when nothing is read.
@@ -33,7 +37,9 @@ SMALL_IMAGE = 512
 
 class PageReader:
     """Reads a page's text lines. One call at a time per reader (its models are not
-    shared between threads); a pipeline holds one reader per OCR engine."""
+    shared between threads); a pipeline holds one reader per OCR engine. While a crew has
+    lent it to a page (`workers.ocr.crew`), `sharing` lets the crew's other readers read
+    some of the page's lines, and lets this one help earlier pages."""
 
     def __init__(self, detector: TextDetector, recognizers: Sequence[TextRecognizer],
                  det_limit: int = DET_LIMIT) -> None:
@@ -47,6 +53,7 @@ class PageReader:
                          self.recognizers[0])
         self.korean = next((r for r in self.recognizers if "ko" in r.langs), None)
         self._warned = False
+        self.sharing: Turn | None = None
 
     @property
     def name(self) -> str:
@@ -81,6 +88,9 @@ class PageReader:
                                   ln.score, ln.vertical) for ln in found.lines], found.lang)
 
     def _read(self, image: Image, source: str) -> PageText:
+        turn = self.sharing
+        if turn is not None:
+            turn.help()
         boxes = self.detect(image)
         if not boxes:
             return PageText([], "" if source == "auto" else source)
@@ -91,7 +101,11 @@ class PageReader:
         if source == "ko" and self.korean is None and not self._warned:
             self._warned = True
             log.warning("no Korean recognizer on this machine: Korean pages are read as noise")
-        reading = read_page(crops, [b.bbox for b in boxes], self.main, self.korean, source)
+        main, korean = self.main, self.korean
+        if turn is not None:
+            main = turn.shared(main)
+            korean = turn.shared(korean) if korean is not None else None
+        reading = read_page(crops, [b.bbox for b in boxes], main, korean, source)
         floor = reading.recognizer.min_score
         lines = _settle_single_glyphs(
             [TextLine(box.polygon, rec.text, rec.score, _is_vertical(box.polygon, rec.text))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol, cast
 
 from workers.ocr.base import Recognition, TextRecognizer
 from workers.types import Box, Image
@@ -68,22 +69,59 @@ class Reading:
     korean: bool
 
 
+class Started(Protocol):
+    """Crops being read (`workers.ocr.crew`: helpers may already be at them)."""
+
+    def result(self) -> list[Recognition]: ...
+
+    def withdraw(self) -> None: ...
+
+
+class _Later:
+    """Crops read when their result is asked for (a recognizer without helpers)."""
+
+    def __init__(self, recognizer: TextRecognizer, crops: Sequence[Image]) -> None:
+        self._recognizer = recognizer
+        self._crops = crops
+
+    def result(self) -> list[Recognition]:
+        return self._recognizer.recognize(self._crops) if self._crops else []
+
+    def withdraw(self) -> None:
+        pass
+
+
+def begin(recognizer: TextRecognizer, crops: Sequence[Image]) -> Started:
+    """Starts reading `crops` where the recognizer can (a crew's shared recognizer lets
+    idle readers start on them now), else reads them when the result is asked for."""
+    start = getattr(recognizer, "start", None)
+    return cast(Started, start(crops)) if start is not None else _Later(recognizer, crops)
+
+
 def read_page(crops: Sequence[Image], boxes: Sequence[Box], main: TextRecognizer,
               korean: TextRecognizer | None, source: str) -> Reading:
     """Reads every crop with the recognizer for the page. `source` is the job's source
     language: `ko` goes straight to the Korean recognizer (when there is one), another code
-    straight to `main`, and `auto` is decided as the module's doc says."""
+    straight to `main`, and `auto` is decided as the module's doc says. The lines outside
+    the sample are offered to other readers while the sample is read (most pages are not
+    Korean); they are read in the same calls as after the sample, so with the same results."""
     if korean is not None and source == "ko":
         return Reading(korean.recognize(crops), korean, True)
     if korean is None or source != "auto" or not crops:
         return Reading(main.recognize(crops), main, False)
     picked = sample(boxes)
+    chosen = set(picked)
+    rest = [i for i in range(len(crops)) if i not in chosen]
+    ahead = begin(main, [crops[i] for i in rest])
     first = main.recognize([crops[i] for i in picked])
     if not confident(first):
+        ahead.withdraw()
         other = korean.recognize([crops[i] for i in picked])
         if weight(other, korean=True) > weight(first, korean=False):
             return Reading(_complete(korean, crops, picked, other), korean, True)
-    return Reading(_complete(main, crops, picked, first), main, False)
+    results = dict(zip(picked, first, strict=True))
+    results.update(zip(rest, ahead.result(), strict=True))
+    return Reading([results[i] for i in range(len(crops))], main, False)
 
 
 def _complete(recognizer: TextRecognizer, crops: Sequence[Image], done: Sequence[int],

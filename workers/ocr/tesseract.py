@@ -104,6 +104,10 @@ class TesseractRecognizer:
                 out.append(self._read(crop))
         return out
 
+    def batches(self, crops: Sequence[Image]) -> list[list[int]]:
+        """Each line is read on its own; the largest first (they cost the most)."""
+        return [[i] for i in sorted(range(len(crops)), key=lambda i: -crops[i].size)]
+
     def _read(self, crop: Image) -> Recognition:
         if crop.size == 0 or min(crop.shape[:2]) < 3:
             return Recognition("", 0.0)

@@ -158,7 +158,8 @@ class EmbeddedPipeline:
 
     def _env(self, work: _Work) -> stages.Env:
         t = work.task
-        return stages.Env(self.models, t.settings, t.job_id, t.page_index, dict(work.timings))
+        return stages.Env(self.models, t.settings, t.job_id, t.page_index, dict(work.timings),
+                          self._key(work))
 
     async def _run_stage(self, name: str) -> None:
         stage = graph.BY_NAME[name]

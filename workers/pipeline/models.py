@@ -2,19 +2,19 @@
 
 Only what the process's stages need is loaded (a Redis `ocr` worker never imports torch, an
 `inpaint` worker never loads the OCR models). OCR readers are a pool: one per engine, each
-lent to one page at a time.
+lent to one page at a time, helping the earliest page read its lines (`workers.ocr.crew`).
 """
 
 from __future__ import annotations
 
 import os
-import queue
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 
 from workers.config import JobSettings, MachineSettings, TranslatorSettings
 from workers.graph import NAMES
 from workers.inpaint.base import Inpainter
+from workers.ocr.crew import Crew
 from workers.ocr.reader import PageReader
 from workers.process.base import PageAnalyser
 from workers.translators.base import Translator
@@ -50,7 +50,7 @@ class Models:
     def __init__(self, machine: MachineSettings) -> None:
         self.machine = machine
         self.readers: list[PageReader] = []
-        self._idle: queue.Queue[PageReader] = queue.Queue()
+        self._crew = Crew([])
         self._analyser: PageAnalyser | None = None
         self._inpainter: Inpainter | None = None
         self._translators: dict[TranslatorSettings, Translator] = {}
@@ -69,7 +69,7 @@ class Models:
                 reader = load_reader(self.machine, threads if cuda else 1)
                 reader.warm_up()
                 self.readers.append(reader)
-                self._idle.put(reader)
+            self._crew = Crew(self.readers)
         if "process" in stages and self._analyser is None:
             from workers.process.registry import load_analyser
 
@@ -78,6 +78,10 @@ class Models:
             from workers.inpaint.registry import load_inpainter
 
             self._inpainter = load_inpainter(self.machine.with_(threads=threads))
+        if "render" in stages:
+            from workers.render.warm import warm_up
+
+            warm_up(JobSettings().target, self.machine.font)
 
     def check_font(self, job: JobSettings) -> None:
         """Fails (`font_missing`) before any work when no font covers the target script."""
@@ -89,13 +93,11 @@ class Models:
     @contextmanager
     def reader(self) -> Iterator[PageReader]:
         """A reader no other page is using, for the time of one page (blocks until one is
-        free: the OCR stage runs as many pages at once as there are readers)."""
+        free: the OCR stage runs as many pages at once as there are readers). Idle readers,
+        and readers of later pages between their own lines, read some of its lines."""
         assert self.readers, "Models.load() not called for ocr"
-        found = self._idle.get()
-        try:
+        with self._crew.lend() as found:
             yield found
-        finally:
-            self._idle.put(found)
 
     @property
     def analyser(self) -> PageAnalyser:

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from workers.config import JobSettings, MachineSettings
 from workers.imageio import decode_image
 from workers.inpaint.base import Inpainter
+from workers.ocr.crew import ranked
 from workers.ocr.reader import PageReader
 from workers.process.base import PageAnalyser
 from workers.translators.base import TranslationRequest, Translator
@@ -49,6 +50,8 @@ class Env:
     page_index: int = 0
     # Seconds per stage so far: the finished page reports them.
     timings: Mapping[str, float] = field(default_factory=dict)
+    # The page's place in the runner's queues (lower first); by default its page index.
+    order: tuple[int, ...] = ()
 
 
 class _Clock:
@@ -66,7 +69,8 @@ def ocr(env: Env, v: Values) -> Produced:
     clock = _Clock()
     image = decode_image(v["input"], env.models.machine.limits)
     clock.lap("decode")
-    with env.models.reader() as reader:
+    # Readers of the pool help the earliest page read its lines (`workers.ocr.crew`).
+    with ranked(env.order or (1, 0, env.page_index)), env.models.reader() as reader:
         text = replace(reader.read(image, env.job.source), reader=reader.name)
     clock.lap("ocr")
     return {"image": image, "text": text}, clock.spent

@@ -16,7 +16,7 @@ from workers.process.colours import rgb
 from workers.process.glyphs import Glyphs, flat_glyphs
 from workers.process.lines import line_size
 from workers.process.morph import dilate, grow
-from workers.process.regions import Region, find_region
+from workers.process.regions import Region, Searches, find_region
 from workers.types import RGB, Box, Image, TextLine
 
 # Two fills further apart than this (per channel) are two different regions.
@@ -68,10 +68,12 @@ def _detected(image: Image, lines: Sequence[TextLine], fills: Sequence[RGB | Non
 
 
 def find_bubbles(image: Image, lines: Sequence[TextLine], fills: Sequence[RGB | None],
-                 hints: Sequence[Box] = ()) -> tuple[list[Region], list[int | None]]:
+                 hints: Sequence[Box] = (), memo: Searches | None = None,
+                 ) -> tuple[list[Region], list[int | None]]:
     """The enclosed regions the lines sit in, and each line's region index (or None).
     `image`: the page, best denoised; `hints`: bubble boxes from a detector, trusted over
-    the classical search."""
+    the classical search; `memo`: where the searches around single lines are kept (the
+    caller looks around a block of one line again)."""
     regions: list[Region] = []
     owners: list[int | None] = [None] * len(lines)
     _detected(image, lines, fills, hints, regions, owners)
@@ -92,7 +94,7 @@ def find_bubbles(image: Image, lines: Sequence[TextLine], fills: Sequence[RGB | 
         line = lines[i]
         size = line_size(line)
         region = find_region(image, [line.bbox], size, fill, area(line.bbox),
-                             others=[ln.bbox for ln in lines])
+                             others=[ln.bbox for ln in lines], memo=memo)
         if region.enclosed and is_bubble(region, lines, size):
             regions.append(region)
             owners[i] = len(regions) - 1
@@ -128,6 +130,10 @@ def fill_near(image: Image, region: Region, glyphs: Glyphs, line_height: float) 
         return region.fill
     median = np.median(pixels, axis=0)
     close = np.abs(pixels.astype(np.int16) - median).max(axis=1) <= FILL_NOISE
+    if not close.any():
+        # The channels' medians come from different pixels (a ring of two colours that
+        # differ in every channel): no pixel is near them, and the median is the best guess.
+        return rgb(median)
     return rgb(pixels[close].mean(axis=0))
 
 

@@ -28,7 +28,7 @@ import numpy as np
 from workers.process.colours import similar
 from workers.process.keep import FAR_LINES, Area, keep, runs_in
 from workers.process.lines import line_area
-from workers.process.morph import Bool, dilate, disc, fill_holes, grow
+from workers.process.morph import Bool, components, dilate, dilate_in, disc, fill_holes, grow
 from workers.process.outline import rim
 from workers.process.regions import Region
 from workers.types import Box, Image, TextLine
@@ -106,13 +106,13 @@ def flat_glyphs(region: Region, lines: Sequence[TextLine], line_height: float,
     kept = keep(off, _area(shape, (x0, y0), lines, line_height, interior))
     grey = None if image is None else _grey(image[y0:y1, x0:x1])
     shapes = kept.glyphs | _holes(kept.glyphs, line_height, grey)
+    grown = _grow(shapes, line_height, off)
     if region.enclosed:
-        clip = region.interior
+        grown &= region.interior
     else:
         # Off a bubble there is no outline to spare: a letter touching the art or the
         # window's edge is still a letter.
-        clip = dilate(region.interior, max(2.0, OPEN_REACH_LINES * line_height))
-    grown = _grow(shapes, line_height, off) & clip
+        grown = dilate_in(region.interior, max(2.0, OPEN_REACH_LINES * line_height), grown)
     return Glyphs(region.box, grown, int(kept.glyphs.sum()), int(kept.marks.sum()),
                   kept.stray)
 
@@ -182,8 +182,18 @@ def textured_glyphs(image: Image, grey: np.ndarray, lines: Sequence[TextLine],
 def _holes(shapes: Bool, line_height: float, grey: np.ndarray | None = None) -> Bool:
     """The letter-sized holes of `shapes`; with `grey` (over the same pixels), only those
     of one even tone (see the module's docstring)."""
-    if not shapes.any():
-        return shapes
+    out = np.zeros_like(shapes)
+    # Holes lie inside the shapes' bounding box, and a gap that reaches the box's edge
+    # reaches the window's too (all is open around the box): the work is done on the box.
+    x, y, w, h = cv2.boundingRect(shapes.astype(np.uint8))
+    if w == 0 or h == 0:
+        return out
+    box = np.s_[y:y + h, x:x + w]
+    out[box] = _box_holes(shapes[box], line_height, None if grey is None else grey[box])
+    return out
+
+
+def _box_holes(shapes: Bool, line_height: float, grey: np.ndarray | None) -> Bool:
     holes = fill_holes(shapes, (0, 0, 0, 0), round(HOLE_LINES * line_height)) & ~shapes
     if grey is None or not holes.any():
         return holes
@@ -204,8 +214,7 @@ def _holes(shapes: Bool, line_height: float, grey: np.ndarray | None = None) -> 
 def _line_thick(strokes: Bool, line_height: float) -> int:
     """Pixels of the shapes at most a line thick: letters, words, a column. The other
     polarity finds the gaps between outlined letters, or texture, in wide patches."""
-    _, _, stats, _ = cv2.connectedComponentsWithStats(strokes.astype(np.uint8),
-                                                      connectivity=8)
+    _, _, stats = components(strokes)
     thin = np.minimum(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]) \
         <= LINE_THICK * line_height
     return int(stats[1:, cv2.CC_STAT_AREA][thin].sum())
@@ -213,8 +222,7 @@ def _line_thick(strokes: Bool, line_height: float) -> int:
 
 def _drop_specks(glyphs: Bool, line_height: float) -> Bool:
     """Without the dots of screentone: components smaller than a full stop at this size."""
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(glyphs.astype(np.uint8),
-                                                           connectivity=8)
+    _, labels, stats = components(glyphs)
     small = stats[:, cv2.CC_STAT_AREA] < max(6.0, (SPECK_LINES * line_height) ** 2)
     small[0] = True
     out: Bool = ~small[labels]

@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from workers.process.morph import Bool, dilate
+from workers.process.morph import Bool, components, dilate
 
 # A shape may have this share of its pixels outside its line box (plus the slack) ...
 POKE_SHARE = 0.1
@@ -75,17 +75,13 @@ class Area:
     mark_px: int = 0
 
 
-def _components(mask: Bool) -> tuple[int, Ints, Ints]:
-    """Count, labels and the stats table of the 8-connected shapes of `mask`."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8),
-                                                               connectivity=8)
-    return count, np.asarray(labels, np.int32), np.asarray(stats, np.int32)
-
-
-def _letters(labels: Ints, count: int, area: Ints, where: Area) -> npt.NDArray[np.bool_]:
-    """Per label: inside the box, or poking only a little out of it (never grain)."""
-    out = np.bincount(labels[~where.allowed], minlength=count)
-    far = np.bincount(labels[~where.far], minlength=count)
+def _letters(labels: Ints, count: int, area: Ints, where: Area, shapes: Bool,
+             ) -> npt.NDArray[np.bool_]:
+    """Per label: inside the box, or poking only a little out of it (never grain).
+    `shapes`: the labelled pixels (the counts look at those only: the background is most
+    of the window, and its label's counts are never read)."""
+    out = np.bincount(labels[shapes & ~where.allowed], minlength=count)
+    far = np.bincount(labels[shapes & ~where.far], minlength=count)
     poking = (far == 0) & (out <= POKE_SHARE * area) \
         & (area >= POKE_AREA_LINES * where.line_height ** 2)
     ok: npt.NDArray[np.bool_] = ((out == 0) | poking) & (area > GRAIN_PX)
@@ -124,22 +120,23 @@ def runs_in(shapes: Bool, line_height: float) -> Bool:
     return out
 
 
-def _open_letters(labels: Ints, count: int, stats: Ints, where: Area) -> Bool:
+def _open_letters(labels: Ints, count: int, stats: Ints, where: Area, candidates: Bool,
+                  ) -> Bool:
     """The letters off a bubble: shapes inside their box; shapes with a border in them,
     once it is cut off (a border poking a little out of a box that takes in its whole
     caption is no letter); other shapes poking a little out. A dense patch a line thick
     or more is art, whose long straight strokes are hatching, not a border."""
     area = stats[:, cv2.CC_STAT_AREA]
     w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
-    out = np.bincount(labels[~where.allowed], minlength=count)
+    out = np.bincount(labels[candidates & ~where.allowed], minlength=count)
     inside = (out == 0) & (area > GRAIN_PX)
     inside[0] = False
     patch = (area > MAX_FRAME_DENSITY * w * h) & (np.minimum(w, h) > where.line_height)
     # Only shapes that reach into the box can leave letters there.
-    touching = np.bincount(labels[where.allowed], minlength=count) > 0
+    touching = np.bincount(labels[candidates & where.allowed], minlength=count) > 0
     eligible = ~inside & ~patch & touching
     eligible[0] = False
-    letters = inside | _letters(labels, count, area, where)
+    letters = inside | _letters(labels, count, area, where, candidates)
     if not eligible.any():
         only: Bool = letters[labels]
         return only
@@ -150,8 +147,9 @@ def _open_letters(labels: Ints, count: int, stats: Ints, where: Area) -> Bool:
     if framed.any():
         shapes = framed[labels]
         beside = dilate(runs, BORDER_KEEP_PX)
-        n, parts, part_stats = _components(shapes & ~beside)
-        found = _letters(parts, n, part_stats[:, cv2.CC_STAT_AREA], where)[parts]
+        cut = shapes & ~beside
+        n, parts, part_stats = components(cut)
+        found = _letters(parts, n, part_stats[:, cv2.CC_STAT_AREA], where, cut)[parts]
         # The letters' own pixels beside the border come back with them; the border stays.
         glyphs |= found | (shapes & beside & ~runs & dilate(found, BORDER_KEEP_PX))
     return glyphs
@@ -159,25 +157,26 @@ def _open_letters(labels: Ints, count: int, stats: Ints, where: Area) -> Bool:
 
 def keep(candidates: Bool, where: Area) -> Kept:
     """The glyph pixels among the candidates (see the module's docstring)."""
-    count, labels, stats = _components(candidates)
+    count, labels, stats = components(candidates)
     if count < 2:
         empty = np.zeros_like(candidates)
         return Kept(empty, empty, 0)
     if where.interior is None or where.near is None:
-        return Kept(_open_letters(labels, count, stats, where), np.zeros_like(candidates), 0)
+        return Kept(_open_letters(labels, count, stats, where, candidates),
+                    np.zeros_like(candidates), 0)
     # Inside a bubble the interior keeps the outline out of the mask; no border to cut.
     area = stats[:, cv2.CC_STAT_AREA]
-    letters = _letters(labels, count, area, where)
+    letters = _letters(labels, count, area, where, candidates)
     interior = where.interior
     w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
-    within = np.bincount(labels[~interior], minlength=count) == 0
-    close = np.bincount(labels[~where.near], minlength=count) == 0
+    within = np.bincount(labels[candidates & ~interior], minlength=count) == 0
+    close = np.bincount(labels[candidates & ~where.near], minlength=count) == 0
     small = (w <= where.mark_px) & (h <= where.mark_px) & within & close & ~letters
     small[0] = False
     # A glyph that touches the outline: what lies outside the lines is outline (outside
     # the interior); its part inside the lines and the interior is the glyph's. A shape
     # that runs out of the lines inside the interior is art, or an inner outline.
-    out_of_lines = np.bincount(labels[~where.allowed & interior], minlength=count)
+    out_of_lines = np.bincount(labels[candidates & ~where.allowed & interior], minlength=count)
     crossing = ~letters & ~small & (out_of_lines == 0)
     crossing[0] = False
     speck = area < max(6.0, (SPECK_LINES * where.line_height) ** 2)

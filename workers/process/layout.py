@@ -25,7 +25,7 @@ from workers.process.glyphs import Glyphs, flat_glyphs, textured_glyphs
 from workers.process.grouping import make_blocks
 from workers.process.lines import block_size, line_size
 from workers.process.morph import box_mask, dilate
-from workers.process.regions import Region, find_region
+from workers.process.regions import Region, Searches, find_region
 from workers.process.shape import is_rectangle, make_bubble
 from workers.types import (
     RGB,
@@ -87,7 +87,9 @@ class _Page:
         smooth = denoised(image)
         smooth_grey = u8(cv2.cvtColor(smooth, cv2.COLOR_RGB2GRAY))
         self.fills = [line_fill(smooth, ln.bbox, smooth_grey) for ln in lines]
-        self.regions, self.owners = find_bubbles(image, lines, self.fills, hints)
+        # Searches around single lines, met again as blocks of one line off a bubble.
+        self.searches: Searches = {}
+        self.regions, self.owners = find_bubbles(image, lines, self.fills, hints, self.searches)
         self.owner_of = {id(ln): o for ln, o in zip(lines, self.owners, strict=True)}
         self.fill_of = {id(ln): f for ln, f in zip(lines, self.fills, strict=True)}
         sizes = [line_size(ln) for ln in lines]
@@ -101,7 +103,7 @@ class _Page:
             return None
         boxes = [ln.bbox for ln in block.lines]
         region = find_region(self.image, boxes, line_height, fills[len(fills) // 2],
-                             sum(area(b) for b in boxes))
+                             sum(area(b) for b in boxes), memo=self.searches)
         if _covered(region, boxes) < MIN_REGION_SHARE:
             return None
         return region

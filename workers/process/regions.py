@@ -66,10 +66,21 @@ class Region:
 
 def _largest_hit(mask: Bool, seeds: Bool, connectivity: int) -> Bool | None:
     """The component of `mask` holding most of the seed pixels."""
-    count, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=connectivity)
-    hits = np.bincount(labels[seeds & mask], minlength=count)
-    if count < 2 or hits[1:].max(initial=0) == 0:
+    hit = seeds & mask
+    total = np.count_nonzero(hit)
+    if total == 0:
         return None
+    # Flooding the component of the first seed pixel visits only that component, where
+    # labelling visits the whole window: when it holds most seed pixels, it is the one.
+    y, x = divmod(int(np.argmax(hit)), hit.shape[1])
+    flood = np.zeros((mask.shape[0] + 2, mask.shape[1] + 2), np.uint8)
+    cv2.floodFill(mask.astype(np.uint8), flood, (x, y), 1,
+                  flags=connectivity | cv2.FLOODFILL_MASK_ONLY | (1 << 8))
+    first: Bool = flood[1:-1, 1:-1] > 0
+    if 2 * np.count_nonzero(first & hit) > total:
+        return first
+    count, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=connectivity)
+    hits = np.bincount(labels[hit], minlength=count)
     out: Bool = labels == int(np.argmax(hits[1:])) + 1
     return out
 
@@ -81,40 +92,98 @@ def _touches(mask: Bool, window: Box, width: int, height: int) -> bool:
                 or (x1 < width and mask[:, -1].any()) or (y1 < height and mask[-1].any()))
 
 
-def _body(filled: Bool, seeds: Bool, line_height: float, text: Bool | None = None,
-          ) -> Bool | None:
-    """`filled` without what hangs on by a neck narrower than NECK_LINES: the component of
-    its opening that holds the text, grown back to its own edges. With `text` (the lines'
-    boxes, a little grown), nothing there is cut: the strip between a letter and the
-    outline it nearly touches is a neck too, and the letter must stay inside."""
-    r = max(2.0, NECK_LINES * line_height / 2)
-    core = _largest_hit(erode(filled, r), seeds, 4)
-    if core is None:
-        return None
-    keep = dilate(core, r + 1)
+def _neck(line_height: float) -> float:
+    return max(2.0, NECK_LINES * line_height / 2)
+
+
+def _core(filled: Bool, seeds: Bool, line_height: float) -> Bool | None:
+    """The component of `filled` opened by a neck's width that holds the text (`_body`
+    before it is grown back)."""
+    return _largest_hit(erode(filled, _neck(line_height)), seeds, 4)
+
+
+def _grown(filled: Bool, core: Bool, line_height: float, text: Bool | None = None) -> Bool:
+    keep = dilate(core, _neck(line_height) + 1)
     if text is not None:
         keep |= text
     out: Bool = filled & keep
     return out
 
 
+def _body(filled: Bool, seeds: Bool, line_height: float, text: Bool | None = None,
+          ) -> Bool | None:
+    """`filled` without what hangs on by a neck narrower than NECK_LINES: the component of
+    its opening that holds the text, grown back to its own edges. With `text` (the lines'
+    boxes, a little grown), nothing there is cut: the strip between a letter and the
+    outline it nearly touches is a neck too, and the letter must stay inside."""
+    core = _core(filled, seeds, line_height)
+    return None if core is None else _grown(filled, core, line_height, text)
+
+
+def _body_touches(filled: Bool, core: Bool, line_height: float, text: Bool, window: Box,
+                  width: int, height: int) -> bool:
+    """`_touches(_grown(filled, core, line_height, text), ...)`, grown only in strips along
+    the window's edges: the growth reaches no further than its radius, and the distance
+    transform's metric is never shorter than the chessboard distance, so a strip that wide
+    holds every pixel of the core an edge pixel can be reached from. (An open region, the
+    usual case on a plain page, runs into the edges at every step of the window's growth:
+    growing all of it would be most of the search's work.)"""
+    x0, y0, x1, y1 = window
+    s = int(_neck(line_height) + 1) + 2
+    edges = ((x0 > 0, np.s_[:, :s], np.s_[:, 0]), (y0 > 0, np.s_[:s, :], np.s_[0, :]),
+             (x1 < width, np.s_[:, -s:], np.s_[:, -1]),
+             (y1 < height, np.s_[-s:, :], np.s_[-1, :]))
+    for inner, strip, edge in edges:
+        if inner and filled[edge].any() and \
+                _grown(filled[strip], core[strip], line_height, text[strip])[edge].any():
+            return True
+    return False
+
+
+# What a search around some text found (`_search`), kept per page by the caller: the same
+# lines are looked around once as a line, again as a block of one line.
+Search = tuple[Box, Bool, Bool | None, bool]
+Searches = dict[tuple[tuple[Box, ...], float, RGB, int], Search]
+
+
 def find_region(image: Image, seeds: Sequence[Box], line_height: float, fill: RGB,
                 text_area: int, bubble: Box | None = None, others: Sequence[Box] = (),
-                ) -> Region:
+                memo: Searches | None = None) -> Region:
     """The region of colour `fill` around the text in `seeds` (its line boxes). `bubble`:
     where a detector saw the bubble; the region is looked for in it, and is enclosed
     (clipped to it) even where its outline has a gap. `others`: the page's other lines,
-    which may share the region: no neck is cut across them either."""
+    which may share the region: no neck is cut across them either. `memo`: searches
+    already made on this page."""
+    if bubble is not None:
+        height, width = image.shape[:2]
+        return _in_bubble(image, seeds, line_height, fill, grow(bubble, 3, width, height))
+    key = (tuple(seeds), line_height, fill, text_area)
+    found = memo.get(key) if memo is not None else None
+    if found is None:
+        found = _search(image, seeds, line_height, fill, text_area)
+        if memo is not None:
+            memo[key] = found
+    window, flat, interior, enclosed = found
+    if interior is None:
+        empty = np.zeros((window[3] - window[1], window[2] - window[0]), bool)
+        return Region(window, empty, empty, False, fill)
+    return _finish(window, flat, interior, enclosed, fill, seeds, line_height, others)
+
+
+def _search(image: Image, seeds: Sequence[Box], line_height: float, fill: RGB,
+            text_area: int) -> Search:
+    """The window searched last, the flat pixels in it, the region's interior before it is
+    closed over the letters (None: no pixel of the colour around the text) and whether an
+    outline encloses it."""
     height, width = image.shape[:2]
     text = (min(b[0] for b in seeds), min(b[1] for b in seeds),
             max(b[2] for b in seeds), max(b[3] for b in seeds))
-    if bubble is not None:
-        return _in_bubble(image, seeds, line_height, fill, grow(bubble, 3, width, height))
     span = max(text[2] - text[0], text[3] - text[1])
     pad = round(max(START_PAD_LINES * line_height, 0.5 * span))
     cap = round(max(MAX_PAD_LINES * line_height, 2 * span))
-    body: Bool | None = None
+    core: Bool | None = None
     filled: Bool | None = None
+    touches = True
     for _ in range(GROWTH_STEPS):
         window = grow(text, pad, width, height)
         shape = (window[3] - window[1], window[2] - window[0])
@@ -129,22 +198,23 @@ def find_region(image: Image, seeds: Sequence[Box], line_height: float, fill: RG
                                         text[2] - window[0] + reach, text[3] - window[1] + reach),
                             round(HOLE_LINES * line_height))
         near = box_mask(shape, window[:2], seeds, round(NECK_KEEP_LINES * line_height))
-        body = _body(filled, inner, line_height, near)
-        if body is None or not _touches(body, window, width, height) or pad >= cap:
+        core = _core(filled, inner, line_height)
+        if core is None:
+            break
+        touches = _body_touches(filled, core, line_height, near, window, width, height)
+        if not touches or pad >= cap:
             break
         pad = min(cap, pad * 2)
-    if filled is None:
-        empty = np.zeros((window[3] - window[1], window[2] - window[0]), bool)
-        return Region(window, empty, empty, False, fill)
-    if body is None:
+    if filled is None or core is None or touches:
         # Nothing a line wide around the text (letters set close on a narrow strip of
-        # background): an open region, whose pixels are still the background.
-        return _finish(window, flat, filled, False, fill, seeds, line_height, others)
-    enclosed = not _touches(body, window, width, height) and \
-        _page_edges(body, window, width, height) < 3 and _plausible(body, window, text, text_area)
+        # background), or a body that runs on past the window: an open region, whose
+        # pixels are still the background.
+        return window, flat, filled, False
+    body = _grown(filled, core, line_height, near)
+    enclosed = _page_edges(body, window, width, height) < 3 and \
+        _plausible(body, window, text, text_area)
     # The neck is cut: now every hole of the body is its own (other lines' glyphs too).
-    return _finish(window, flat, fill_holes(body) if enclosed else filled, enclosed, fill,
-                   seeds, line_height, others)
+    return window, flat, fill_holes(body) if enclosed else filled, enclosed
 
 
 def _finish(window: Box, flat: Bool, interior: Bool, enclosed: bool, fill: RGB,

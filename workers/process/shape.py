@@ -12,7 +12,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from workers.process.morph import Bool, dilate, erode
+from workers.process.morph import Bool, components, dilate, erode
 from workers.process.regions import Region
 from workers.types import Bubble, Mask, Point, Polygon
 
@@ -42,8 +42,7 @@ def _body(interior: Bool, line_height: float) -> Bool:
     opened = dilate(erode(interior, r), r) & interior
     if opened.sum() < 0.8 * interior.sum():
         return interior
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(opened.astype(np.uint8),
-                                                               connectivity=4)
+    count, labels, stats = components(opened, 4)
     if count < 2:
         return interior
     best = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))

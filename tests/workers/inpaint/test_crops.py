@@ -12,6 +12,7 @@ from workers.inpaint.crops import (
     paste,
     plan_crops,
     shrink,
+    solid,
     to_model_size,
 )
 from workers.inpaint.erase import apply_fills, inpaint_crops
@@ -154,3 +155,25 @@ def test_a_flat_block_off_a_bubble_leaves_the_letter_on_art_to_the_model() -> No
     crops = plan_crops(image, layout)
     assert len(crops) == 1 and crops[0].box[0] > 120
     assert crops[0].mask.sum() == 255 * 14 * 60
+
+
+def test_the_hole_is_the_mask_without_pinholes_and_grown_but_only_the_mask_is_pasted() -> None:
+    mask = np.zeros((60, 80), np.uint8)
+    mask[10:50, 10:70] = 255
+    mask[28:32, 38:42] = 0      # a speck the glyph mask left inside a letter
+    mask[15:45, 20:28] = 0      # a gap 30 px long: no pinhole at 10 px
+    hole = solid(mask, 10)
+    assert hole[28:32, 38:42].all(), "the pinhole is filled"
+    assert not hole[25:35, 23:25].any(), "a gap longer than a pinhole stays"
+    assert hole[10:50, 8].all() and not hole[10:50, 6].any(), "grown by two pixels"
+    # The model fills the grown hole; the page takes its pixels inside the mask only.
+    image = np.full((60, 80, 3), 200, np.uint8)
+    layout = layout_with([((10, 10, 70, 50), "model")], (60, 80))
+    layout.mask = mask
+    crop = plan_crops(image, layout)[0]
+    _, given, _ = to_model_size(crop)
+    assert (given >= crop.mask).all() and (given > crop.mask).any()
+    target = image.copy()
+    paste(target, crop, np.zeros_like(crop.image))
+    x0, y0, x1, y1 = crop.box
+    assert ((target[y0:y1, x0:x1, 0] == 0) == (crop.mask > 0)).all()

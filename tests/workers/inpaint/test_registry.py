@@ -10,7 +10,7 @@ import pytest
 
 from workers.config import MachineSettings
 from workers.errors import MissingExtra, ModelMissing
-from workers.inpaint import lama, registry
+from workers.inpaint import lama, lama_onnx, registry
 from workers.inpaint.opencv import OpenCVInpainter
 from workers.inpaint.patchmatch import PatchMatchInpainter
 
@@ -37,11 +37,31 @@ def test_auto_downloads_lama_when_allowed(monkeypatch: pytest.MonkeyPatch) -> No
         asked.append(allow_download)
         return sentinel
 
-    monkeypatch.setattr(lama, "load_lama", fake)
+    monkeypatch.setattr(lama_onnx, "load_lama_fastest", fake)
     assert registry.load_inpainter(MachineSettings(inpainter="auto")) is sentinel
     assert registry.load_inpainter(MachineSettings(inpainter="auto", download=False)) \
         is sentinel
     assert asked == [True, False]
+
+
+@pytest.mark.parametrize(("runtime", "loader"), [
+    ("auto", (lama_onnx, "load_lama_fastest")), ("onnx", (lama_onnx, "load_lama_onnx")),
+    ("torch", (lama, "load_lama"))])
+def test_lama_runs_where_the_machine_says(monkeypatch: pytest.MonkeyPatch, runtime: str,
+                                          loader: tuple[object, str]) -> None:
+    called: list[str] = []
+    for module, name in ((lama_onnx, "load_lama_fastest"), (lama_onnx, "load_lama_onnx"),
+                         (lama, "load_lama")):
+        def fake(machine: MachineSettings, allow_download: bool,
+                 name: str = name) -> OpenCVInpainter:
+            called.append(name)
+            return OpenCVInpainter()
+
+        monkeypatch.setattr(module, name, fake)
+    registry.load_inpainter(MachineSettings(inpainter="lama", lama_runtime=runtime))
+    assert called == [loader[1]]
+    with pytest.raises(ModelMissing, match="known: auto, onnx, torch"):
+        registry.load_inpainter(MachineSettings(inpainter="lama", lama_runtime="tvm"))
 
 
 def test_auto_offline_falls_back_to_patchmatch_with_one_warning(
