@@ -12,7 +12,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from workers.types import Image, PageLayout, RenderedBlock
+import numpy as np
+import numpy.typing as npt
+
+from workers.types import Block, Box, Image, PageLayout, RenderedBlock
 
 
 def letter(original: Image, erased: Image, layout: PageLayout, translations: Sequence[str],
@@ -37,12 +40,37 @@ def same_text(source: str, translation: str) -> bool:
 
 def restore_blocks(original: Image, erased: Image, layout: PageLayout,
                    keep: Sequence[bool]) -> Image:
+    """The kept blocks' masked pixels back from the original: those of its margin that lie
+    nearer another block's lines are that block's glyphs (a column beside a small bubble),
+    and stay erased."""
     out = erased.copy()
     height, width = layout.mask.shape
+    erased_blocks = [b for b, k in zip(layout.blocks, keep, strict=True) if not k]
     for block, restore in zip(layout.blocks, keep, strict=True):
         if not restore:
             continue
-        x0, y0, x1, y1 = block.region(width, height)
+        box = block.region(width, height)
+        x0, y0, x1, y1 = box
         sel = layout.mask[y0:y1, x0:x1] > 0
+        mine = _distance(block, box)
+        for other in erased_blocks:
+            if _overlaps(other.region(width, height), box):
+                sel &= mine < _distance(other, box)
         out[y0:y1, x0:x1][sel] = original[y0:y1, x0:x1][sel]
     return out
+
+
+def _distance(block: Block, box: Box) -> npt.NDArray[np.float64]:
+    """Each pixel of `box`: how far it is from the nearest of the block's line boxes."""
+    x0, y0, x1, y1 = box
+    ys, xs = np.mgrid[y0:y1, x0:x1]
+    best = np.full((y1 - y0, x1 - x0), np.inf)
+    for bx0, by0, bx1, by1 in [ln.bbox for ln in block.lines] or [block.bbox]:
+        dx = np.maximum(np.maximum(bx0 - xs, xs - (bx1 - 1)), 0)
+        dy = np.maximum(np.maximum(by0 - ys, ys - (by1 - 1)), 0)
+        best = np.minimum(best, np.hypot(dx, dy))
+    return best
+
+
+def _overlaps(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
