@@ -4,23 +4,15 @@ part, freed with the image, swept after a crash."""
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from tests.workers.transport.redisproc import RedisProc
 from workers.transport.blobs import BlobElsewhere, BlobMissing, MemoryBlobs
 
 pytestmark = pytest.mark.redis
 
 
-@pytest.fixture
-async def redis_url(tmp_path: Path) -> AsyncIterator[str]:
-    server = RedisProc(tmp_path / "redis")
-    server.start()
-    yield server.url
-    server.close()
 
 
 async def _store(url: str, base: Path, mode: str = "auto") -> object:

@@ -4,41 +4,11 @@ server rely on, whatever carries the messages."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
-from tests.workers.transport.redisproc import RedisProc
-from workers.transport.base import DeadLetter, Delivery, Event, ImageInfo, Message, Step, Transport
-from workers.transport.memory import MemoryTransport
-
-
-@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
-async def transport(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Transport]:
-    if request.param == "memory":
-        yield MemoryTransport()
-        return
-    from workers.transport.redis_streams import RedisTransport, connect
-
-    server = RedisProc(tmp_path / "redis")
-    server.start()
-    t = RedisTransport(connect(server.url))
-    await t.setup()
-    try:
-        yield t
-    finally:
-        await t.close()
-        server.close()
-
-
-def msg(image_id: str, **refs: str) -> Message:
-    return Message(image_id, "job", tuple(refs.items()))
-
-
-async def opened(t: Transport, *images: str) -> None:
-    for image in images:
-        await t.open(ImageInfo(image, "job", "{}", 0, image), "ocr", msg(image, input=image))
+from tests.workers.transport.messages import msg, opened
+from workers.transport.base import DeadLetter, Delivery, Event, Step, Transport
 
 
 async def test_each_message_goes_to_one_consumer_in_order(transport: Transport) -> None:

@@ -4,41 +4,10 @@ reader took but did not acknowledge."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
-from tests.workers.transport.redisproc import RedisProc
-from workers.transport.base import Event, ImageInfo, Message, Step, Transport
-from workers.transport.memory import MemoryTransport
-
-
-@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
-async def transport(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Transport]:
-    if request.param == "memory":
-        yield MemoryTransport()
-        return
-    from workers.transport.redis_streams import RedisTransport, connect
-
-    server = RedisProc(tmp_path / "redis")
-    server.start()
-    t = RedisTransport(connect(server.url))
-    await t.setup()
-    try:
-        yield t
-    finally:
-        await t.close()
-        server.close()
-
-
-def msg(image_id: str, **refs: str) -> Message:
-    return Message(image_id, "job", tuple(refs.items()))
-
-
-async def opened(t: Transport, *images: str, queue: str = "ocr") -> None:
-    for image in images:
-        await t.open(ImageInfo(image, "job", "{}", 0, image), queue, msg(image, input=image))
+from tests.workers.transport.messages import msg, opened
+from workers.transport.base import Event, Step, Transport
 
 
 async def test_a_late_duplicate_ack_enqueues_nothing(transport: Transport) -> None:

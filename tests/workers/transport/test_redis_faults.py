@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import errno
 import logging
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +18,6 @@ from workers.transport.blobs import BlobElsewhere, BlobMissing
 pytestmark = pytest.mark.redis
 
 
-@pytest.fixture
-async def redis_url(tmp_path: Path) -> AsyncIterator[str]:
-    server = RedisProc(tmp_path / "redis")
-    server.start()
-    yield server.url
-    server.close()
 
 
 def _transport(url: str) -> Any:
