@@ -21,15 +21,16 @@ import threading
 import time
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 
 from workers.config import MachineSettings
-from workers.errors import MissingExtra, ModelMissing
+from workers.errors import MissingExtra
 from workers.inpaint.base import Inpainter
 from workers.inpaint.batched import BatchedInpainter
 from workers.models.download import models_dir, resolve_weights
+from workers.models.onnx import open_session
 from workers.types import Image, Mask
 
 log = logging.getLogger(__name__)
@@ -51,17 +52,8 @@ class LamaOnnxInpainter(BatchedInpainter):
     min_side: ClassVar[int] = 16
 
     def __init__(self, path: Path, *, threads: int = 0, warmup: bool = True) -> None:
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = max(threads, 0)
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        try:
-            self._session: Any = ort.InferenceSession(str(path), options,
-                                                      providers=["CPUExecutionProvider"])
-        except (RuntimeError, ValueError) as exc:
-            raise ModelMissing(f"{path} is not a loadable LaMa ONNX model: {exc}") from exc
+        # The CPU only: on a GPU LaMa runs on torch (module doc).
+        self._session = open_session(path, threads, "cpu", "LaMa ONNX model")
         self.path = path
         self._lock = threading.Lock()
         if warmup:

@@ -15,13 +15,13 @@ import math
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
 from workers.errors import ModelMissing
+from workers.models.onnx import open_session
 from workers.ocr.base import Recognition
 from workers.ocr.linecrop import isolate_line
 from workers.types import Image
@@ -74,22 +74,9 @@ class OnnxLineRecognizer:
 
     def __init__(self, path: Path, name: str, langs: frozenset[str], threads: int = 0,
                  device: str = "cpu") -> None:
-        import onnxruntime as ort
-
         self.name = name
         self.langs = langs
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = max(threads, 0)
-        options.inter_op_num_threads = 1
-        providers: list[Any] = ["CPUExecutionProvider"]
-        if device.startswith("cuda") and \
-                "CUDAExecutionProvider" in ort.get_available_providers():
-            index = int(device.partition(":")[2] or 0)
-            providers.insert(0, ("CUDAExecutionProvider", {"device_id": index}))
-        try:
-            self._session = ort.InferenceSession(str(path), options, providers=providers)
-        except (RuntimeError, ValueError) as exc:
-            raise ModelMissing(f"{path} is not a loadable ONNX model: {exc}") from exc
+        self._session = open_session(path, threads, device)
         meta = self._session.get_modelmeta().custom_metadata_map
         self.classes = charset(dict(meta))
         self._input = self._session.get_inputs()[0].name

@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from workers.errors import ModelMissing
+from workers.models.onnx import open_session
 from workers.types import Box, Image
 
 INPUT_SIDE = 640
@@ -75,20 +76,7 @@ class ComicDetector:
     """Runs the detector on pages. Calls are serialised per instance."""
 
     def __init__(self, path: Path, threads: int = 0, device: str = "cpu") -> None:
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = max(threads, 0)
-        options.inter_op_num_threads = 1
-        providers: list[Any] = ["CPUExecutionProvider"]
-        if device.startswith("cuda") and \
-                "CUDAExecutionProvider" in ort.get_available_providers():
-            providers.insert(0, ("CUDAExecutionProvider",
-                                 {"device_id": int(device.partition(":")[2] or 0)}))
-        try:
-            self._session = ort.InferenceSession(str(path), options, providers=providers)
-        except (RuntimeError, ValueError) as exc:
-            raise ModelMissing(f"{path} is not a loadable ONNX model: {exc}") from exc
+        self._session = open_session(path, threads, device)
         self._image_input, self._size_input = self._inputs()
         self._lock = threading.Lock()
 
