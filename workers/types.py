@@ -214,3 +214,8 @@ def u8(array: npt.NDArray[np.generic]) -> Image:
     """An array as uint8 without a copy when it already is (OpenCV's stubs type results
     loosely; this states what we know)."""
     return array.astype(np.uint8, copy=False)
+
+
+def overlaps(a: Box, b: Box) -> bool:
+    """Whether two boxes share any pixel."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]

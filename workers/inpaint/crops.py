@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from workers.inpaint.fills import MASK_REACH, apply_fills, model_pixels, unfilled
-from workers.types import Block, Box, Crop, Image, Mask, PageLayout, SizeClass, u8
+from workers.types import Block, Box, Crop, Image, Mask, PageLayout, SizeClass, overlaps, u8
 
 ROUND_TO = 16
 # Above this long side a crop is a `long` one: batched separately, as it needs more memory.
@@ -38,14 +38,11 @@ HOLE_GROW_PX = 2
 # to this share of a line across are part of the hole, for the same reason.
 PINHOLE_LINES = 0.5
 
+
 def _margin(line_height: float) -> int:
     """Context around each line: a little over half a line. The glyphs' own gaps give the
     model most of its context; every extra row of margin costs a full crop width."""
     return int(min(64, max(8, 0.6 * line_height)))
-
-
-def _overlaps(a: Box, b: Box) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def _area(box: Box) -> int:
@@ -66,7 +63,7 @@ def _merge(boxes: list[Box]) -> list[Box]:
         out: list[Box] = []
         for box in boxes:
             for i, other in enumerate(out):
-                if not _overlaps(box, other):
+                if not overlaps(box, other):
                     continue
                 union = _union(box, other)
                 inter = (max(box[0], other[0]), max(box[1], other[1]),
@@ -149,7 +146,7 @@ def plan_crops(image: Image, layout: PageLayout) -> list[Crop]:
         mask = mask_all[y0:y1, x0:x1]
         if not mask.any():
             continue
-        idx = tuple(sorted(i for b, o in zip(boxes, owners, strict=True) if _overlaps(b, box)
+        idx = tuple(sorted(i for b, o in zip(boxes, owners, strict=True) if overlaps(b, box)
                            for i in o))
         patch = filled[y0:y1, x0:x1].copy()
         line_px = min((heights[i] for i in idx), default=MODEL_LINE_PX) or MODEL_LINE_PX

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from workers.types import Block, Box, Image, PageLayout, RenderedBlock
+from workers.types import Block, Box, Image, PageLayout, RenderedBlock, overlaps
 
 
 def letter(original: Image, erased: Image, layout: PageLayout, translations: Sequence[str],
@@ -54,7 +54,7 @@ def restore_blocks(original: Image, erased: Image, layout: PageLayout,
         sel = layout.mask[y0:y1, x0:x1] > 0
         mine = _distance(block, box)
         for other in erased_blocks:
-            if _overlaps(other.region(width, height), box):
+            if overlaps(other.region(width, height), box):
                 sel &= mine < _distance(other, box)
         out[y0:y1, x0:x1][sel] = original[y0:y1, x0:x1][sel]
     return out
@@ -70,7 +70,3 @@ def _distance(block: Block, box: Box) -> npt.NDArray[np.float64]:
         dy = np.maximum(np.maximum(by0 - ys, ys - (by1 - 1)), 0)
         best = np.minimum(best, np.hypot(dx, dy))
     return best
-
-
-def _overlaps(a: Box, b: Box) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
