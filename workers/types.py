@@ -88,9 +88,7 @@ class Block:
     def region(self, width: int, height: int) -> Box:
         """The box plus half a line of margin: where this block's mask and its background
         can be, clipped to a page of the given size."""
-        pad = max(4, round(self.line_height * 0.5))
-        x0, y0, x1, y1 = self.bbox
-        return (max(0, x0 - pad), max(0, y0 - pad), min(width, x1 + pad), min(height, y1 + pad))
+        return grow_box(self.bbox, max(4, round(self.line_height * 0.5)), width, height)
 
 
 def _is_cjk_text(lines: list[TextLine]) -> bool:
@@ -214,6 +212,12 @@ def u8(array: npt.NDArray[np.generic]) -> Image:
     """An array as uint8 without a copy when it already is (OpenCV's stubs type results
     loosely; this states what we know)."""
     return array.astype(np.uint8, copy=False)
+
+
+def grow_box(box: Box, pad: int, width: int, height: int) -> Box:
+    """`box` grown by `pad` on every side, clipped to a page of the given size."""
+    x0, y0, x1, y1 = box
+    return (max(0, x0 - pad), max(0, y0 - pad), min(width, x1 + pad), min(height, y1 + pad))
 
 
 def overlaps(a: Box, b: Box) -> bool:

@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from workers.types import Block, Box, Image, Mask, PageLayout
+from workers.types import Block, Box, Image, Mask, PageLayout, grow_box
 
 Bool = npt.NDArray[np.bool_]
 
@@ -90,9 +90,7 @@ def _on_plain_ground(crop: Image, sel: Bool, colour: tuple[int, int, int]) -> Bo
 
 def _reach(block: Block, width: int, height: int) -> Box:
     """Where the block's glyph mask can be: its box grown by MASK_REACH."""
-    pad = round(MASK_REACH * block.line_height) + 2
-    x0, y0, x1, y1 = block.bbox
-    return (max(0, x0 - pad), max(0, y0 - pad), min(width, x1 + pad), min(height, y1 + pad))
+    return grow_box(block.bbox, round(MASK_REACH * block.line_height) + 2, width, height)
 
 
 def model_pixels(layout: PageLayout) -> Mask:

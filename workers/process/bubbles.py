@@ -15,9 +15,9 @@ import numpy as np
 from workers.process.colours import rgb
 from workers.process.glyphs import Glyphs, flat_glyphs
 from workers.process.lines import line_size
-from workers.process.morph import dilate, grow
+from workers.process.morph import dilate
 from workers.process.regions import Region, Searches, find_region
-from workers.types import RGB, Box, Image, TextLine
+from workers.types import RGB, Box, Image, TextLine, grow_box
 
 # Two fills further apart than this (per channel) are two different regions.
 SAME_FILL = 40
@@ -120,7 +120,7 @@ def fill_near(image: Image, region: Region, glyphs: Glyphs, line_height: float) 
         return region.fill
     h, w = glyphs.mask.shape
     r = max(2.0, line_height / 2)
-    bx0, by0, bx1, by1 = grow((int(xs.min()), int(ys.min()), int(xs.max()) + 1,
+    bx0, by0, bx1, by1 = grow_box((int(xs.min()), int(ys.min()), int(xs.max()) + 1,
                                int(ys.max()) + 1), round(r) + 1, w, h)
     mask = glyphs.mask[by0:by1, bx0:bx1]
     ring = dilate(mask, r) & region.flat[by0:by1, bx0:bx1] & ~mask

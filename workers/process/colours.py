@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from workers.types import RGB, Box, Image, u8
+from workers.types import RGB, Box, Image, grow_box, u8
 
 # A pixel within this distance (per channel) of the fill colour belongs to the region:
 # JPEG noise and a light gradient stay inside, anti-aliased outline pixels do not.
@@ -18,11 +18,6 @@ DOMINANT_SHARE = 0.45
 DOMINANT_NOISE = 24
 
 Bool = npt.NDArray[np.bool_]
-
-
-def _grow(box: Box, pad: int, width: int, height: int) -> Box:
-    x0, y0, x1, y1 = box
-    return (max(0, x0 - pad), max(0, y0 - pad), min(width, x1 + pad), min(height, y1 + pad))
 
 
 def rgb(values: npt.NDArray[np.floating]) -> RGB:
@@ -44,7 +39,7 @@ def line_fill(image: Image, box: Box, grey: npt.NDArray[np.uint8] | None = None,
     height, width = image.shape[:2]
     # A quarter of a line around the box: tight boxes around bold text are mostly ink.
     pad = max(1, min(box[2] - box[0], box[3] - box[1]) // 4)
-    found = _dominant(image, _grow(box, pad, width, height), grey)
+    found = _dominant(image, grow_box(box, pad, width, height), grey)
     return found[1] if found is not None and found[0] >= DOMINANT_SHARE else None
 
 

@@ -28,10 +28,10 @@ import numpy as np
 from workers.process.colours import similar
 from workers.process.keep import FAR_LINES, Area, keep, runs_in
 from workers.process.lines import line_area
-from workers.process.morph import Bool, components, dilate, dilate_in, disc, fill_holes, grow
+from workers.process.morph import Bool, components, dilate, dilate_in, disc, fill_holes
 from workers.process.outline import rim
 from workers.process.regions import Region
-from workers.types import Box, Image, TextLine
+from workers.types import Box, Image, TextLine, grow_box
 
 # How far (in line heights) a glyph may reach out of its line box: OCR boxes are tight, but
 # accents, small kana and punctuation poke out a little.
@@ -142,7 +142,7 @@ def textured_glyphs(image: Image, grey: np.ndarray, lines: Sequence[TextLine],
     boxes = [ln.bbox for ln in lines]
     text = (min(b[0] for b in boxes), min(b[1] for b in boxes),
             max(b[2] for b in boxes), max(b[3] for b in boxes))
-    box = grow(text, k + reach, width, height)
+    box = grow_box(text, k + reach, width, height)
     x0, y0, x1, y1 = box
     crop = grey[y0:y1, x0:x1]
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))

@@ -20,8 +20,8 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from workers.process.morph import Bool, box_mask, dilate, erode, grow
-from workers.types import Box
+from workers.process.morph import Bool, box_mask, dilate, erode
+from workers.types import Box, grow_box
 
 # Strokes touching the outline are closed over with a disc this many line heights wide,
 # within this many line heights of the lines (no further than a glyph may reach:
@@ -62,7 +62,7 @@ def close_over_letters(interior: Bool, window: Box, lines: Sequence[Box],
     # Only near the lines: the work is done on their box, not the whole window.
     h, w = interior.shape
     margin = reach + round(2 * max(r, thick)) + 2
-    sx0, sy0, sx1, sy1 = grow((min(b[0] for b in lines) - window[0],
+    sx0, sy0, sx1, sy1 = grow_box((min(b[0] for b in lines) - window[0],
                                min(b[1] for b in lines) - window[1],
                                max(b[2] for b in lines) - window[0],
                                max(b[3] for b in lines) - window[1]), margin, w, h)

@@ -12,15 +12,10 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from workers.types import Box, u8
+from workers.types import Box, grow_box, u8
 
 Bool = npt.NDArray[np.bool_]
 Ints = npt.NDArray[np.int32]
-
-
-def grow(box: Box, pad: int, width: int, height: int) -> Box:
-    x0, y0, x1, y1 = box
-    return (max(0, x0 - pad), max(0, y0 - pad), min(width, x1 + pad), min(height, y1 + pad))
 
 
 def disc(radius: int) -> npt.NDArray[np.uint8]:
@@ -119,7 +114,7 @@ def dilate_in(mask: Bool, radius: float, where: Bool) -> Bool:
     x, y, w, h = cv2.boundingRect(where.astype(np.uint8))
     if w == 0 or h == 0:
         return out
-    x0, y0, x1, y1 = grow((x, y, x + w, y + h), int(radius) + 2, mask.shape[1], mask.shape[0])
+    x0, y0, x1, y1 = grow_box((x, y, x + w, y + h), int(radius) + 2, mask.shape[1], mask.shape[0])
     near = dilate(mask[y0:y1, x0:x1], radius)[y - y0: y - y0 + h, x - x0: x - x0 + w]
     out[y:y + h, x:x + w] = near & where[y:y + h, x:x + w]
     return out

@@ -26,8 +26,8 @@ import numpy as np
 
 from workers.process.colours import similar
 from workers.process.interior import close_over_letters
-from workers.process.morph import Bool, box_mask, dilate, erode, fill_holes, grow
-from workers.types import RGB, Box, Image
+from workers.process.morph import Bool, box_mask, dilate, erode, fill_holes
+from workers.types import RGB, Box, Image, grow_box
 
 # The window starts at the text box plus this many line heights, and doubles up to the cap.
 START_PAD_LINES = 2.0
@@ -156,7 +156,7 @@ def find_region(image: Image, seeds: Sequence[Box], line_height: float, fill: RG
     already made on this page."""
     if bubble is not None:
         height, width = image.shape[:2]
-        return _in_bubble(image, seeds, line_height, fill, grow(bubble, 3, width, height))
+        return _in_bubble(image, seeds, line_height, fill, grow_box(bubble, 3, width, height))
     key = (tuple(seeds), line_height, fill, text_area)
     found = memo.get(key) if memo is not None else None
     if found is None:
@@ -185,7 +185,7 @@ def _search(image: Image, seeds: Sequence[Box], line_height: float, fill: RGB,
     filled: Bool | None = None
     touches = True
     for _ in range(GROWTH_STEPS):
-        window = grow(text, pad, width, height)
+        window = grow_box(text, pad, width, height)
         shape = (window[3] - window[1], window[2] - window[0])
         flat = similar(image, window, fill)
         inner = box_mask(shape, window[:2], seeds, inset=True)
