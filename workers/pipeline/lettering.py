@@ -2,7 +2,8 @@
 
 A block whose "translation" is its source text (a page already in the target language, a
 name, a sound effect kept as is) gets its original pixels back instead of our font: the
-artist's lettering beats ours. Sound effects (`kind == "sfx"`) are drawn lettering that page
+artist's lettering beats ours. So does a block too small to letter readably: its original
+beats an empty name tag. Sound effects (`kind == "sfx"`) are drawn lettering that page
 analysis leaves on the page: nothing is lettered over them.
 """
 
@@ -28,6 +29,11 @@ def letter(original: Image, erased: Image, layout: PageLayout, translations: Seq
         erased = restore_blocks(original, erased, layout, keep)
     to_draw = ["" if k else t for k, t in zip(keep, translations, strict=True)]
     image, blocks = render_page(original, erased, layout, to_draw, target, font)
+    small = [b.too_small for b in blocks]
+    if any(small):
+        # Too small to letter readably: the reader gets the artist's lettering back rather
+        # than an empty name tag or bubble.
+        image = restore_blocks(original, image, layout, small)
     return image, [replace(b, translation=b.source_text) if k else b
                    for b, k in zip(blocks, keep, strict=True)]
 

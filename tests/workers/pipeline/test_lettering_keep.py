@@ -30,3 +30,26 @@ def test_a_kept_block_leaves_the_next_columns_glyphs_erased() -> None:
     out = restore_blocks(original, erased, layout, [True, False])
     assert (out[30:90, 24:36] == 0).all(), "the kept block's own glyphs are back"
     assert (out[20:100, 46:56] == 255).all(), "the other block's column stays erased"
+
+
+def test_a_block_too_small_to_letter_keeps_its_original_lettering() -> None:
+    from workers.pipeline.lettering import letter
+
+    # A name tag on a wide page: a box 40x18 px whose room is far under the readable floor
+    # (1.6 % of 1600 px).
+    original = np.full((300, 1600, 3), 255, np.uint8)
+    original[100:101, 100:141] = original[118:119, 100:141] = 0
+    original[100:119, 100:101] = original[100:119, 140:141] = 0
+    original[105:114, 106:134] = 40
+    mask = np.zeros((300, 1600), np.uint8)
+    mask[104:115, 105:135] = 255
+    layout = PageLayout(1600, 300, [block(0, (106, 105, 134, 114), "アヤネ")], mask, "ja")
+    layout.blocks[0].lines[0] = TextLine(((106, 105), (134, 105), (134, 114), (106, 114)),
+                                         "アヤネ", 0.9, False)
+    erased = original.copy()
+    erased[mask > 0] = 255
+    image, blocks = letter(original, erased, layout, ["Ayane, the committee's secretary"],
+                           "en", None)
+    assert blocks[0].too_small
+    assert (image[105:114, 106:134] == 40).all(), "the original name is back"
+    assert (image[100, 100:141] == 0).all(), "the tag's frame untouched"
