@@ -44,6 +44,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--lama-random-weights", action="store_true", help="LaMa of the real "
                    "architecture with random weights (the default when no LaMa weights are "
                    "here: the compute is the same)")
+    p.add_argument("--no-page-order", action="store_true", help="let every stage's threads "
+                   "run at once, shared evenly by the OS, instead of handing the cores to the "
+                   "earliest page first (what that order buys)")
     p.add_argument("--redis", metavar="URL", help="also run the images through one "
                    "`itp worker` process per stage on this Redis (distributed mode)")
     p.add_argument("--json", action="store_true", help="print one JSON object keyed by "
@@ -92,6 +95,7 @@ def base_spec(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
         "korean": machine.korean, "download": machine.download,
         "cache_dir": str(machine.cache_dir) if machine.cache_dir else None,
         "source": settings.job.source, "target": settings.job.target,
+        "page_order": not args.no_page_order,
     }
 
 

@@ -121,3 +121,16 @@ def test_json_has_one_object_per_workload_with_the_baseline(
         assert base["wall_s"] > 0
         assert result["speedup"] > 0
         assert result["peak_rss_mb"] > 0
+
+
+def test_the_page_order_can_be_switched_off_to_measure_what_it_buys(
+        samples: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["bench", "--workload", "en-webtoon", "--samples", str(samples), "--n", "2",
+            "--json", "--inpainter", "opencv", "--latency", "0", "--offline", "--no-baseline"]
+    assert main(args) == 0
+    ordered = json.loads(capsys.readouterr().out)["en-webtoon"]
+    assert main([*args, "--no-page-order"]) == 0
+    unordered = json.loads(capsys.readouterr().out)["en-webtoon"]
+    assert (ordered["page_order"], unordered["page_order"]) == (True, False)
+    assert ordered["images"] == unordered["images"] == 2
+    assert ordered["errors"] == unordered["errors"] == []

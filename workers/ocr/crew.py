@@ -29,20 +29,26 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from workers.cores import CORES, Order
 from workers.ocr.base import Recognition, TextRecognizer
 from workers.types import Image
 
 if TYPE_CHECKING:
     from workers.ocr.reader import PageReader
 
-Rank = tuple[tuple[int, ...], int]
+Rank = tuple[Order, int]
 
 # The order of the page this thread is about to read (`ranked`).
 _order = threading.local()
 
 
+def current_order() -> Order:
+    """The order of the page this thread reads (`ranked`)."""
+    return tuple(getattr(_order, "value", ()))
+
+
 @contextmanager
-def ranked(order: tuple[int, ...]) -> Iterator[None]:
+def ranked(order: Order) -> Iterator[None]:
     """A page lent a reader in this thread, within this block, ranks by `order` (lower is
     earlier: helped first, and helps only pages before it)."""
     before = getattr(_order, "value", ())
@@ -94,7 +100,7 @@ class Crew:
         with self._cond:
             self._cond.wait_for(lambda: bool(self._idle))
             reader = self._idle.pop()
-            rank = (tuple(getattr(_order, "value", ())), next(self._tickets))
+            rank = (current_order(), next(self._tickets))
         reader.sharing = Turn(self, reader, rank) if len(self.readers) > 1 else None
         try:
             yield reader
@@ -144,7 +150,8 @@ class Crew:
     def run(self, job: Job, unit: list[int], recognizer: TextRecognizer) -> None:
         """Reads one taken unit; an error stops the job and is raised to its page."""
         try:
-            found = recognizer.recognize([job.crops[i] for i in unit])
+            with CORES.held(job.rank[0]):
+                found = recognizer.recognize([job.crops[i] for i in unit])
             if len(found) != len(unit):
                 raise ValueError(f"{len(found)} recognitions for {len(unit)} crops")
         except Exception as exc:  # noqa: BLE001 - raised again by the page's reader

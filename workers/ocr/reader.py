@@ -19,8 +19,10 @@ import cv2
 import numpy as np
 from rapidocr.utils.process_img import get_rotate_crop_image
 
+from workers.cores import CORES
 from workers.lang import detect_source_lang
 from workers.ocr.base import Quad, TextDetector, TextRecognizer
+from workers.ocr.crew import current_order
 from workers.ocr.keep import keep_line
 from workers.ocr.script import read_page
 from workers.ocr.tiling import DET_LIMIT, keep_in_tile, merge_lines, plan_tiles, shift_line
@@ -69,7 +71,8 @@ class PageReader:
         height, width = image.shape[:2]
         boxes: list[TextLine] = []
         for tile in plan_tiles(width, height, self.det_limit):
-            quads = self.detector.detect(image[tile.y0 : tile.y1])
+            with CORES.held(current_order()):
+                quads = self.detector.detect(image[tile.y0 : tile.y1])
             shifted = (shift_line(_line(q), tile.y0) for q in quads)
             boxes.extend(ln for ln in shifted if keep_in_tile(ln, tile))
         return merge_lines(boxes)
@@ -103,9 +106,12 @@ class PageReader:
             log.warning("no Korean recognizer on this machine: Korean pages are read as noise")
         main, korean = self.main, self.korean
         if turn is not None:
-            main = turn.shared(main)
-            korean = turn.shared(korean) if korean is not None else None
-        reading = read_page(crops, [b.bbox for b in boxes], main, korean, source)
+            # The crew's units take their cores one model call at a time.
+            reading = read_page(crops, [b.bbox for b in boxes], turn.shared(main),
+                                turn.shared(korean) if korean is not None else None, source)
+        else:
+            with CORES.held(current_order()):
+                reading = read_page(crops, [b.bbox for b in boxes], main, korean, source)
         floor = reading.recognizer.min_score
         lines = _settle_single_glyphs(
             [TextLine(box.polygon, rec.text, rec.score, _is_vertical(box.polygon, rec.text))

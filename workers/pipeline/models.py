@@ -109,6 +109,11 @@ class Models:
         assert self._inpainter is not None, "Models.load() not called for inpaint"
         return self._inpainter
 
+    @property
+    def inpaint_cores(self) -> int:
+        """CPU cores an inpainting call keeps busy: its threads, or none on a GPU."""
+        return 0 if self.machine.device.startswith("cuda") else thread_budget(self.machine)
+
     def translator(self, job: JobSettings) -> Translator:
         """The job's translator (with this machine's credentials only when the job names
         this machine's service)."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from workers.config import JobSettings, MachineSettings
+from workers.cores import CORES, Order
 from workers.imageio import decode_image
 from workers.inpaint.base import Inpainter
 from workers.ocr.crew import ranked
@@ -38,6 +39,9 @@ class StageModels(Protocol):
 
     @property
     def inpainter(self) -> Inpainter: ...
+
+    @property
+    def inpaint_cores(self) -> int: ...
 
     def translator(self, job: JobSettings) -> Translator: ...
 
@@ -65,12 +69,17 @@ class _Clock:
         self._last = now
 
 
+def _order(env: Env) -> Order:
+    """The page's place in line for the CPU's cores (`workers.cores`) and the OCR crew."""
+    return env.order or (1, 0, env.page_index)
+
+
 def ocr(env: Env, v: Values) -> Produced:
     clock = _Clock()
     image = decode_image(v["input"], env.models.machine.limits)
     clock.lap("decode")
     # Readers of the pool help the earliest page read its lines (`workers.ocr.crew`).
-    with ranked(env.order or (1, 0, env.page_index)), env.models.reader() as reader:
+    with ranked(_order(env)), env.models.reader() as reader:
         text = replace(reader.read(image, env.job.source), reader=reader.name)
     clock.lap("ocr")
     return {"image": image, "text": text}, clock.spent
@@ -81,7 +90,8 @@ def process(env: Env, v: Values) -> Produced:
     image: Image = v["image"]
     text: PageText = v["text"]
     analyser = env.models.analyser
-    layout = analyser.analyse(image, text, env.job.source)
+    with CORES.held(_order(env)):
+        layout = analyser.analyse(image, text, env.job.source)
     layout.analyser = analyser.name
     clock.lap("process")
     out: dict[str, Any] = {"layout": layout}
@@ -125,8 +135,9 @@ def preprocess(env: Env, v: Values) -> Produced:
     clock = _Clock()
     image: Image = v["image"]
     layout: PageLayout = v["layout"]
-    filled = apply_fills(image, layout)
-    crops = plan_crops(image, layout)
+    with CORES.held(_order(env)):
+        filled = apply_fills(image, layout)
+        crops = plan_crops(image, layout)
     clock.lap("preprocess")
     out: dict[str, Any] = {"filled": filled, "crops": crops}
     if not crops:
@@ -149,7 +160,9 @@ def inpaint_pages(envs: Sequence[Env], values: Sequence[Values]) -> list[Produce
                                                   for v in values]
     owners = [(page, crop) for page, crops in pages for crop in crops]
     items = [InpaintItem(*to_model_size(crop)) for _, crop in owners]
-    for (page, crop), filled in zip(owners, inpainter.inpaint(items), strict=True):
+    with CORES.held(min(_order(env) for env in envs), envs[0].models.inpaint_cores):
+        done = inpainter.inpaint(items)
+    for (page, crop), filled in zip(owners, done, strict=True):
         paste(page, crop, filled)
     share = (time.perf_counter() - started) / len(pages)
     by = inpainter_identity(inpainter)
@@ -171,8 +184,9 @@ def render(env: Env, v: Values) -> Produced:
     if erase_only(env.job) or not layout.blocks:
         final, blocks = erased.image, unrendered(layout)
     else:
-        final, blocks = letter(original, erased.image, layout, translations, env.job.target,
-                               env.models.machine.font)
+        with CORES.held(_order(env)):
+            final, blocks = letter(original, erased.image, layout, translations,
+                                   env.job.target, env.models.machine.font)
     clock.lap("render")
     text: PageText = v.get("text", PageText([]))
     used = {"ocr": text.reader, "analyser": layout.analyser, "inpainter": erased.by,
