@@ -111,7 +111,11 @@ class Models:
 
     @property
     def inpaint_cores(self) -> int:
-        """CPU cores an inpainting call keeps busy: its threads, or none on a GPU."""
+        """CPU cores an inpainting call keeps busy: one for PatchMatch and OpenCV
+        (single-threaded, on the CPU wherever they run), LaMa's threads, none for LaMa on a
+        GPU."""
+        if self.inpainter.name != "lama":
+            return 1
         return 0 if self.machine.device.startswith("cuda") else thread_budget(self.machine)
 
     def translator(self, job: JobSettings) -> Translator:
