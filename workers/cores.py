@@ -47,10 +47,6 @@ class Cores:
         self._tickets = itertools.count()
 
     @property
-    def count(self) -> int:
-        return self._count
-
-    @property
     def free(self) -> int:
         with self._cond:
             return self._free

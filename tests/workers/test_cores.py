@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 from workers.cores import Cores, Order
 
 
-def _until(check: object, what: str) -> None:
+def _until(check: Callable[[], bool], what: str) -> None:
     deadline = time.monotonic() + 10
-    while not check():  # type: ignore[operator]
+    while not check():
         assert time.monotonic() < deadline, f"gave up waiting: {what}"
         time.sleep(0.001)
 
@@ -25,17 +26,22 @@ def _waiter(cores: Cores, order: Order, weight: int, ran: list[Order]) -> thread
     return thread
 
 
+def _holder(cores: Cores, order: Order, release: threading.Event) -> threading.Thread:
+    """A thread holding one core for `order` until `release` is set."""
+    def body() -> None:
+        with cores.held(order):
+            release.wait()
+
+    thread = threading.Thread(target=body)
+    thread.start()
+    return thread
+
+
 def test_the_earliest_page_gets_the_next_free_core_whenever_it_asked() -> None:
     cores = Cores(1)
     ran: list[Order] = []
     release = threading.Event()
-
-    def holder() -> None:
-        with cores.held((5,)):
-            release.wait()
-
-    first = threading.Thread(target=holder)
-    first.start()
+    first = _holder(cores, (5,), release)
     _until(lambda: cores.free == 0, "the holder takes the core")
     late = _waiter(cores, (1, 0, 9), 1, ran)
     _until(lambda: cores.waiting == 1, "page 9 waits")
@@ -52,13 +58,7 @@ def test_a_section_needing_more_cores_than_are_free_waits_and_holds_the_line() -
     cores = Cores(2)
     ran: list[Order] = []
     release = threading.Event()
-
-    def holder() -> None:
-        with cores.held((0,)):
-            release.wait()
-
-    first = threading.Thread(target=holder)
-    first.start()
+    first = _holder(cores, (0,), release)
     _until(lambda: cores.free == 1, "the holder takes one core")
     wide = _waiter(cores, (1,), 2, ran)
     _until(lambda: cores.waiting == 1, "the two-core section waits")

@@ -6,11 +6,11 @@ Pure decisions, kept apart from the model so they can be tested without building
 from __future__ import annotations
 
 import logging
-import os
 
 import torch
 
 from workers.config import Precision
+from workers.cores import available
 from workers.errors import MissingExtra
 from workers.inpaint.batched import CPU_PIXEL_BUDGET, MAX_BATCH, plan_batches
 
@@ -74,10 +74,7 @@ def configure_threads(threads: int) -> int:
     number set. torch's own default counts every core of the machine, which oversubscribes a
     container or a process pinned to a few cores."""
     if threads <= 0:
-        try:
-            threads = len(os.sched_getaffinity(0))
-        except AttributeError:  # not on Linux
-            threads = os.cpu_count() or 1
+        threads = available()
     if torch.get_num_threads() != threads:
         torch.set_num_threads(threads)
     return threads
