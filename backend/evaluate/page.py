@@ -64,8 +64,11 @@ class PageRecord:
 
 
 def kept_indices(blocks: Sequence[RenderedBlock]) -> set[int]:
-    """Blocks whose translation is their source text: the pipeline kept their lettering."""
-    return {b.index for b in blocks if b.translation and b.translation == b.source_text}
+    """Blocks whose lettering the pipeline kept: a translation that is the source text, or
+    a sound effect (drawn lettering, an artist's handle), which keeps its pixels even when
+    nothing is lettered (erase only)."""
+    return {b.index for b in blocks
+            if b.kind == "sfx" or (b.translation and b.translation == b.source_text)}
 
 
 def evaluate_page(sample: Sample, layout: PageLayout, result: PageResult,

@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 
 from workers.process.colours import similar
-from workers.process.keep import FAR_LINES, Area, keep, runs_in
+from workers.process.keep import FAR_LINES, Area, Kept, keep, runs_in
 from workers.process.lines import line_area
 from workers.process.morph import Bool, components, dilate, dilate_in, disc, fill_holes
 from workers.process.outline import rim
@@ -65,6 +65,8 @@ EDGE_LINES = 0.1
 # Off a bubble, glyphs reach at most this many line heights past the flat region: a letter
 # that touches the art beside it is still painted over, the art further off is not.
 OPEN_REACH_LINES = 0.3
+# Off a bubble, shapes are told apart on the region's window grown by this much.
+WINDOW_MARGIN_PX = 4
 
 
 @dataclass(slots=True)
@@ -85,11 +87,13 @@ def _area(shape: tuple[int, int], origin: tuple[int, int], lines: Sequence[TextL
     slack = max(2.0, round(BOX_SLACK * line_height))
     allowed = line_area(shape, origin, lines, slack)
     far = line_area(shape, origin, lines, slack + FAR_LINES * line_height)
+    boxes = line_area(shape, origin, lines, 0)
     if interior is None:
-        return Area(allowed, far, line_height)
+        return Area(allowed, far, line_height, boxes)
     # Marks OCR did not read are taken only within a line of the text read.
     near = line_area(shape, origin, lines, round(MARK_NEAR_LINES * line_height))
-    return Area(allowed, far, line_height, interior, near, round(MARK_LINES * line_height))
+    return Area(allowed, far, line_height, boxes, interior, near,
+                round(MARK_LINES * line_height))
 
 
 def flat_glyphs(region: Region, lines: Sequence[TextLine], line_height: float,
@@ -98,12 +102,12 @@ def flat_glyphs(region: Region, lines: Sequence[TextLine], line_height: float,
     (the page), an outline around the letters is found too."""
     x0, y0, x1, y1 = region.box
     shape = (y1 - y0, x1 - x0)
-    interior = region.interior if region.enclosed else None
-    # Off a bubble, the candidates are what is off the colour, wherever the region's
-    # interior stops: letters beside the art are not part of the art.
-    off = ~region.flat if region.enclosed or image is None else \
-        ~similar(image, region.box, region.fill)
-    kept = keep(off, _area(shape, (x0, y0), lines, line_height, interior))
+    if region.enclosed or image is None:
+        off = ~region.flat
+        interior = region.interior if region.enclosed else None
+        kept = keep(off, _area(shape, (x0, y0), lines, line_height, interior))
+    else:
+        off, kept = _open_kept(image, region, lines, line_height)
     grey = None if image is None else _grey(image[y0:y1, x0:x1])
     shapes = kept.glyphs | _holes(kept.glyphs, line_height, grey)
     grown = _grow(shapes, line_height, off)
@@ -115,6 +119,23 @@ def flat_glyphs(region: Region, lines: Sequence[TextLine], line_height: float,
         grown = dilate_in(region.interior, max(2.0, OPEN_REACH_LINES * line_height), grown)
     return Glyphs(region.box, grown, int(kept.glyphs.sum()), int(kept.marks.sum()),
                   kept.stray)
+
+
+def _open_kept(image: Image, region: Region, lines: Sequence[TextLine], line_height: float,
+               ) -> tuple[Bool, Kept]:
+    """Off a bubble, the candidates are what is off the colour, wherever the region's
+    interior stops: letters beside the art are not part of the art. They are told apart
+    on the region's window grown by a few pixels: a border just past the region's edge is
+    seen whole there (long, straight, running out of the lines), where the window itself
+    would hold only its ragged rim, in pieces a letter's size."""
+    height, width = image.shape[:2]
+    x0, y0, x1, y1 = region.box
+    wide = grow_box(region.box, WINDOW_MARGIN_PX, width, height)
+    wx0, wy0, wx1, wy1 = wide
+    off = ~similar(image, wide, region.fill)
+    kept = keep(off, _area((wy1 - wy0, wx1 - wx0), (wx0, wy0), lines, line_height))
+    inner = np.s_[y0 - wy0: y1 - wy0, x0 - wx0: x1 - wx0]
+    return off[inner], Kept(kept.glyphs[inner], kept.marks[inner], kept.stray)
 
 
 def _grow(mask: Bool, line_height: float, candidates: Bool) -> Bool:

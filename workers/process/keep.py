@@ -41,11 +41,23 @@ BORDER_LINES = 1.5
 BORDER_ANGLES = (-5.0, 0.0, 5.0, 85.0, 90.0, 95.0)
 # On either side of a border this many pixels stay, so it is never thinned.
 BORDER_KEEP_PX = 1.5
+# Pieces cut off a border with more than this share of their pixels within this many
+# pixels of it (past those that stay beside it) are its ragged edge.
+BORDER_EDGE_SHARE = 0.5
+BORDER_EDGE_PX = 2.5
 # A shape covering more than this share of its bounding box is no frame of lines.
 MAX_FRAME_DENSITY = 0.5
 # Inside a bubble, shapes smaller than a square this many line heights wide are noise
 # (paper grain, JPEG speckle), not art that would make the region something else.
 SPECK_LINES = 0.15
+
+# A mark OCR did not read is no lettering when it is a straight hairline at a slant: a
+# stroke of hatching or a speed line, at least this many line heights long, at most this
+# many thick, and this many degrees or more off both of the page's axes (a long-vowel bar
+# or a dash runs along an axis).
+HAIRLINE_LONG_LINES = 0.3
+HAIRLINE_THIN_LINES = 0.1
+HAIRLINE_SLANT = 15.0
 
 # Shapes of at most this many pixels are grain or speckle (a scanned page's paper strays
 # past the colour tolerance pixel by pixel), never a letter's stroke.
@@ -70,6 +82,8 @@ class Area:
     allowed: Bool
     far: Bool
     line_height: float
+    # The line boxes themselves, without the slack.
+    boxes: Bool
     interior: Bool | None = None
     near: Bool | None = None
     mark_px: int = 0
@@ -87,6 +101,43 @@ def _letters(labels: Ints, count: int, area: Ints, where: Area, shapes: Bool,
     ok: npt.NDArray[np.bool_] = ((out == 0) | poking) & (area > GRAIN_PX)
     ok[0] = False
     return ok
+
+
+def _slanted_hairlines(labels: Ints, count: int, shapes: Bool, line_height: float,
+                       thin: float = 0.0) -> npt.NDArray[np.bool_]:
+    """Per label: a straight thin stroke at a slant. From the second moments of each shape's
+    pixels: a line `length` long and `t` thick has variances length²/12 and t²/12 along and
+    across its axis."""
+    ys, xs = np.nonzero(shapes)
+    lab = labels[ys, xs]
+    n = np.maximum(np.bincount(lab, minlength=count), 1).astype(np.float64)
+    x, y = xs.astype(np.float64), ys.astype(np.float64)
+    mx, my = np.bincount(lab, x, count) / n, np.bincount(lab, y, count) / n
+    sxx = np.bincount(lab, x * x, count) / n - mx * mx
+    syy = np.bincount(lab, y * y, count) / n - my * my
+    sxy = np.bincount(lab, x * y, count) / n - mx * my
+    half, spread = (sxx + syy) / 2, np.sqrt(((sxx - syy) / 2) ** 2 + sxy ** 2)
+    length = np.sqrt(12 * (half + spread))
+    thick = np.sqrt(12 * np.maximum(half - spread, 0.0))
+    degrees = np.degrees(0.5 * np.arctan2(2 * sxy, sxx - syy)) % 90
+    slanted = (degrees >= HAIRLINE_SLANT) & (degrees <= 90 - HAIRLINE_SLANT)
+    out: npt.NDArray[np.bool_] = (length >= HAIRLINE_LONG_LINES * line_height) \
+        & (thick <= (thin or max(1.5, HAIRLINE_THIN_LINES * line_height))) & slanted
+    return out
+
+
+def _hairlines_beside(labels: Ints, count: int, candidates: Bool, where: Area,
+                      ) -> npt.NDArray[np.bool_]:
+    """Per label: a slanted hairline reaching out of the line boxes into their slack: the
+    edge of the hatching or speed lines the text is set beside. (Inside the boxes a thin
+    slanted stroke may be a letter's: an exclamation mark, a katakana stroke.)"""
+    outside = np.bincount(labels[candidates & ~where.boxes], minlength=count) > 0
+    if not outside[1:].any():
+        return outside
+    reaching = outside[labels] & candidates
+    out: npt.NDArray[np.bool_] = outside & _slanted_hairlines(labels, count, reaching,
+                                                              where.line_height)
+    return out
 
 
 def _line_kernel(length: int, degrees: float) -> npt.NDArray[np.uint8]:
@@ -137,6 +188,7 @@ def _open_letters(labels: Ints, count: int, stats: Ints, where: Area, candidates
     eligible = ~inside & ~patch & touching
     eligible[0] = False
     letters = inside | _letters(labels, count, area, where, candidates)
+    letters &= ~_hairlines_beside(labels, count, candidates, where)
     if not eligible.any():
         only: Bool = letters[labels]
         return only
@@ -149,7 +201,14 @@ def _open_letters(labels: Ints, count: int, stats: Ints, where: Area, candidates
         beside = dilate(runs, BORDER_KEEP_PX)
         cut = shapes & ~beside
         n, parts, part_stats = components(cut)
-        found = _letters(parts, n, part_stats[:, cv2.CC_STAT_AREA], where, cut)[parts]
+        part_area = part_stats[:, cv2.CC_STAT_AREA]
+        letters_cut = _letters(parts, n, part_area, where, cut)
+        # What hugs the border is its own ragged edge (a hand-drawn border is no straight
+        # run all through), not a letter beside it.
+        hugging = np.bincount(parts[cut & dilate(runs, BORDER_KEEP_PX + BORDER_EDGE_PX)],
+                              minlength=n)
+        letters_cut &= hugging <= BORDER_EDGE_SHARE * part_area
+        found = letters_cut[parts]
         # The letters' own pixels beside the border come back with them; the border stays.
         glyphs |= found | (shapes & beside & ~runs & dilate(found, BORDER_KEEP_PX))
     return glyphs
@@ -167,12 +226,15 @@ def keep(candidates: Bool, where: Area) -> Kept:
     # Inside a bubble the interior keeps the outline out of the mask; no border to cut.
     area = stats[:, cv2.CC_STAT_AREA]
     letters = _letters(labels, count, area, where, candidates)
+    letters &= ~_hairlines_beside(labels, count, candidates, where)
     interior = where.interior
     w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
     within = np.bincount(labels[candidates & ~interior], minlength=count) == 0
     close = np.bincount(labels[candidates & ~where.near], minlength=count) == 0
     small = (w <= where.mark_px) & (h <= where.mark_px) & within & close & ~letters
     small[0] = False
+    if small.any():
+        small &= ~_slanted_hairlines(labels, count, small[labels], where.line_height)
     # A glyph that touches the outline: what lies outside the lines is outline (outside
     # the interior); its part inside the lines and the interior is the glyph's. A shape
     # that runs out of the lines inside the interior is art, or an inner outline.

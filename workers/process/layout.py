@@ -12,6 +12,7 @@ erase plan. No model weights.
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections.abc import Sequence
 
@@ -53,6 +54,11 @@ SFX_LINES = 2.2
 MIN_REGION_SHARE = 0.5
 
 
+# A social-media handle or a web address: a name, never words to translate.
+_ADDRESS = re.compile(r"@[\w.]{2,}|\w+_\w+|(?:https?://|www\.)\S+"
+                      r"|[\w-]+\.(?:com|net|org|io|me|tv|kr|jp|cn)", re.ASCII | re.IGNORECASE)
+
+
 def _ring_colour(image: Image, glyphs: Glyphs, line_height: float) -> RGB:
     x0, y0, x1, y1 = glyphs.box
     ring = dilate(glyphs.mask, max(2.0, line_height / 3)) & ~glyphs.mask
@@ -71,6 +77,13 @@ def _drawn_lettering(block: Block, lang: str) -> bool:
     if not text or len(text) > NOISE_LETTERS:
         return False
     return lang in CJK_LANGS and not any(is_cjk_char(ch) for ch in text)
+
+
+def _address(block: Block) -> bool:
+    """Only handles and web addresses (an artist's credits beside their social icons):
+    they are names, which a reader wants as the artist lettered them."""
+    words = block.source_text.split()
+    return bool(words) and all(_ADDRESS.fullmatch(w.strip(".,;:|/")) for w in words)
 
 
 class _Page:
@@ -130,7 +143,7 @@ class _Page:
             glyphs = textured_glyphs(self.image, self.grey, block.lines, lh)
             block.erase, block.background = "model", _ring_colour(self.image, glyphs, lh)
             block.kind = "sfx" if lh >= SFX_LINES * self.usual_height else "art"
-        if _drawn_lettering(block, self.lang):
+        if _drawn_lettering(block, self.lang) or _address(block):
             block.kind = "sfx"
         if block.kind == "sfx":
             return

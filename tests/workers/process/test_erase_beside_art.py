@@ -1,0 +1,108 @@
+"""Erasing beside the art: hatching, speed lines and borders next to the text keep their
+pixels; handles and web addresses are names, left as the artist lettered them."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from tests.workers.process import pages
+from tests.workers.process.pages import Bool, Page
+from tests.workers.process.test_erase_pages import changed, erase, erased_share
+from workers.types import TextLine
+
+
+def _hairlines(page: Page, starts: list[tuple[int, int]], dx: int, dy: int) -> Bool:
+    """One-pixel strokes from each start by (dx, dy), as hatching is drawn; their mask."""
+    drawn = np.zeros(page.image.shape[:2], np.uint8)
+    for x, y in starts:
+        cv2.line(page.image, (x, y), (x + dx, y + dy), (0, 0, 0), 1, cv2.LINE_8)
+        cv2.line(drawn, (x, y), (x + dx, y + dy), 255, 1, cv2.LINE_8)
+    out: Bool = drawn > 0
+    return out
+
+
+def test_hatching_beside_the_text_in_a_bubble_is_not_taken_for_unread_marks() -> None:
+    page = pages.blank(300, 460)
+    pages.ellipse(page, (230, 150), (200, 120))
+    line = pages.text(page, "HATCHED", (150, 160), scale=1.2, thickness=3)
+    _, y0, x1, y1 = line.bbox
+    # Short slanted strokes half a line beside the text: hatching, not punctuation OCR missed.
+    strokes = _hairlines(page, [(x1 + 8 + 6 * i, y0 - 2) for i in range(4)], 14, 18)
+    # A dot OCR did not read, as close: an unread mark, which goes with the lettering.
+    cv2.circle(page.image, (x1 + 10, y1 + 14), 3, (0, 0, 0), -1, cv2.LINE_AA)
+    dot = np.zeros(page.image.shape[:2], bool)
+    dot[y1 + 12: y1 + 17, x1 + 8: x1 + 13] = True
+    layout, out = erase(page)
+    assert [b.kind for b in layout.blocks] == ["bubble"]
+    assert np.array_equal(out[strokes], page.image[strokes]), "hatching erased"
+    assert out[..., 0][dot].min() > 200, "the unread dot is left"
+    assert erased_share(page, out) > 0.9
+
+
+def test_hatching_reaching_into_an_open_lines_box_keeps_its_pixels() -> None:
+    page = pages.blank(240, 460)
+    line = pages.text(page, "SPEED UP", (100, 150), scale=1.3, thickness=3)
+    x0, y0, x1, y1 = line.bbox
+    # OCR's box runs on past the last letter, over the ends of a patch of hatching that
+    # comes down at a slant from above it.
+    page.lines[-1] = TextLine(((x0, y0), (x1 + 60, y0), (x1 + 60, y1), (x0, y1)),
+                              line.text, 0.99, False)
+    strokes = _hairlines(page, [(x1 + 8 + 7 * i, y0 - 4) for i in range(6)], 10, 13)
+    _, out = erase(page)
+    assert np.array_equal(out[strokes], page.image[strokes]), "hatching erased"
+    assert erased_share(page, out) > 0.9
+
+
+def _border_beside_text(page: Page, x: int) -> Bool:
+    """A panel border with its inner side at `x`, the line "EDGE" beside it whose OCR box
+    takes in the border's side; the border's mask."""
+    border: Bool = np.zeros(page.image.shape[:2], bool)
+    border[:, x - 6: x + 5] = page.image[:, x - 6: x + 5, 0] < 200
+    line = pages.text(page, "EDGE", (x + 16, 150), scale=1.4, thickness=3)
+    _, y0, x1, y1 = line.bbox
+    page.lines[-1] = TextLine(((x - 2, y0), (x1, y0), (x1, y1), (x - 2, y1)), "EDGE", 0.99,
+                              False)
+    return border
+
+
+def test_a_panel_border_at_the_edge_of_the_texts_region_keeps_its_side() -> None:
+    page = pages.blank(300, 460)
+    # The border's core, and a grey side one pixel wide broken every 12 rows: the white
+    # around the text starts at the side, whose pieces alone look like strokes of a letter.
+    page.image[:, 24:30] = 0
+    page.image[:, 30] = 110
+    page.image[::12, 30] = 250
+    border = _border_beside_text(page, 30)
+    layout, out = erase(page)
+    assert not (layout.mask > 0)[border].any(), "the border's side is in the glyph mask"
+    assert not (changed(page.image, out, 24) & border).any(), "the border's side was erased"
+    assert erased_share(page, out) > 0.9
+
+
+def test_blobs_of_ink_on_a_panel_border_are_not_letters() -> None:
+    page = pages.blank(300, 460)
+    page.image[:, 54:60] = 0
+    for y in range(5, page.image.shape[0], 11):
+        page.image[y: y + 3, 60:65] = 30
+    border = _border_beside_text(page, 60)
+    layout, out = erase(page)
+    assert not (layout.mask > 0)[border].any(), "the border's blobs are in the glyph mask"
+    assert not (changed(page.image, out, 24) & border).any(), "the border's blobs were erased"
+    assert erased_share(page, out) > 0.9
+
+
+def test_a_handle_keeps_its_lettering_and_words_beside_it_are_erased() -> None:
+    page = pages.blank(220, 520)
+    pages.text(page, "MY_COMIC_DIARY", (40, 60), scale=1.0)
+    pages.text(page, "@artist.name", (40, 120), scale=1.0)
+    pages.text(page, "SEE YOU NEXT WEEK", (40, 190), scale=1.0)
+    layout, out = erase(page)
+    kinds = {b.source_text: b.kind for b in layout.blocks}
+    assert kinds["MY_COMIC_DIARY"] == "sfx" and kinds["@artist.name"] == "sfx"
+    assert kinds["SEE YOU NEXT WEEK"] != "sfx"
+    top = np.zeros(page.image.shape[:2], bool)
+    top[:140] = True
+    assert not changed(page.image, out)[top].any(), "a handle was erased"
+    bottom = page.glyphs & ~top if page.glyphs is not None else top
+    assert (out[..., 0][bottom & (page.image[..., 0] < 100)] >= 160).mean() > 0.9
