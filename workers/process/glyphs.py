@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 
 from workers.process.colours import similar
-from workers.process.keep import FAR_LINES, Area, Kept, keep, runs_in
+from workers.process.keep import FAR_LINES, GRAIN_PX, MARK_GAP_LINES, Area, Kept, keep, runs_in
 from workers.process.lines import line_area
 from workers.process.morph import Bool, components, dilate, dilate_in, disc, fill_holes
 from workers.process.outline import rim
@@ -36,6 +36,9 @@ from workers.types import Box, Image, TextLine, grow_box
 # How far (in line heights) a glyph may reach out of its line box: OCR boxes are tight, but
 # accents, small kana and punctuation poke out a little.
 BOX_SLACK = 0.2
+# A cluster of marks OCR did not read, that reaches the lines read, lies within this many
+# line heights of them.
+MARK_REACH_LINES = 2.0
 # A mark at most this many line heights across, inside a bubble, is lettering.
 MARK_LINES = 1.2
 # ... and at most this many line heights from the lines read.
@@ -83,7 +86,8 @@ class Glyphs:
 
 
 def _area(shape: tuple[int, int], origin: tuple[int, int], lines: Sequence[TextLine],
-          line_height: float, interior: Bool | None = None) -> Area:
+          line_height: float, interior: Bool | None = None, beyond: Bool | None = None,
+          ) -> Area:
     slack = max(2.0, round(BOX_SLACK * line_height))
     allowed = line_area(shape, origin, lines, slack)
     far = line_area(shape, origin, lines, slack + FAR_LINES * line_height)
@@ -92,8 +96,9 @@ def _area(shape: tuple[int, int], origin: tuple[int, int], lines: Sequence[TextL
         return Area(allowed, far, line_height, boxes)
     # Marks OCR did not read are taken only within a line of the text read.
     near = line_area(shape, origin, lines, round(MARK_NEAR_LINES * line_height))
+    reach = line_area(shape, origin, lines, round(MARK_REACH_LINES * line_height))
     return Area(allowed, far, line_height, boxes, interior, near,
-                round(MARK_LINES * line_height))
+                round(MARK_LINES * line_height), reach, beyond)
 
 
 def flat_glyphs(region: Region, lines: Sequence[TextLine], line_height: float,
@@ -105,7 +110,9 @@ def flat_glyphs(region: Region, lines: Sequence[TextLine], line_height: float,
     if region.enclosed or image is None:
         off = ~region.flat
         interior = region.interior if region.enclosed else None
-        kept = keep(off, _area(shape, (x0, y0), lines, line_height, interior))
+        beyond = None if interior is None or image is None else \
+            _marks_beyond(image, region, line_height)
+        kept = keep(off, _area(shape, (x0, y0), lines, line_height, interior, beyond))
     else:
         off, kept = _open_kept(image, region, lines, line_height)
     grey = None if image is None else _grey(image[y0:y1, x0:x1])
@@ -119,6 +126,30 @@ def flat_glyphs(region: Region, lines: Sequence[TextLine], line_height: float,
         grown = dilate_in(region.interior, max(2.0, OPEN_REACH_LINES * line_height), grown)
     return Glyphs(region.box, grown, int(kept.glyphs.sum()), int(kept.marks.sum()),
                   kept.stray)
+
+
+def _marks_beyond(image: Image, region: Region, line_height: float) -> Bool:
+    """Over the region's box: what lies within a mark's gap of a mark-sized shape off the
+    region's colour outside its interior. Looked for a mark's size past the box too (not
+    the shapes the window's edge cuts: they may run on far past it)."""
+    height, width = image.shape[:2]
+    gap = max(2.0, MARK_GAP_LINES * line_height)
+    most = round(MARK_LINES * line_height)
+    wide = grow_box(region.box, most + round(gap), width, height)
+    wx0, wy0, wx1, wy1 = wide
+    x0, y0, x1, y1 = region.box
+    inner = np.s_[y0 - wy0: y1 - wy0, x0 - wx0: x1 - wx0]
+    outside = np.ones((wy1 - wy0, wx1 - wx0), bool)
+    outside[inner] = ~region.interior
+    shapes = ~similar(image, wide, region.fill) & outside
+    _, labels, stats = components(shapes)
+    x, y = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+    w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    whole = (x > 0) & (y > 0) & (x + w < shapes.shape[1]) & (y + h < shapes.shape[0])
+    sized = (w <= most) & (h <= most) & (stats[:, cv2.CC_STAT_AREA] > GRAIN_PX) & whole
+    sized[0] = False
+    out: Bool = dilate(sized[labels], gap)[inner]
+    return out
 
 
 def _open_kept(image: Image, region: Region, lines: Sequence[TextLine], line_height: float,

@@ -12,10 +12,12 @@ always that tidy, so two more rules take what a reader still sees as letters:
   FAR_LINES of a line) is lettering too: outlined letters are one shape with their
   outline, and the outlines of neighbouring letters, lines and furigana run together.
 
-What still runs out (a bubble outline, a strand of hair, art) is left alone. Inside a
-bubble, small marks near the text count too (furigana, punctuation, a line OCR missed),
-and the part of a shape that touches the outline is kept up to the interior's edge (the
-interior takes the letter in: `workers.process.interior`).
+What still runs out (a bubble outline, a strand of hair, art) is left alone, and so is a
+slanted hairline reaching out of the box: the end of the hatching or speed lines the text
+is set beside. Inside a bubble, small marks near the text count too (furigana,
+punctuation, a line OCR missed), a whole cluster of them at a time, never a slanted
+hairline; and the part of a shape that touches the outline is kept up to the interior's
+edge (the interior takes the letter in: `workers.process.interior`).
 """
 
 from __future__ import annotations
@@ -59,6 +61,9 @@ HAIRLINE_LONG_LINES = 0.3
 HAIRLINE_THIN_LINES = 0.1
 HAIRLINE_SLANT = 15.0
 
+# Mark-sized shapes this many line heights apart (or less) belong to one cluster.
+MARK_GAP_LINES = 0.25
+
 # Shapes of at most this many pixels are grain or speckle (a scanned page's paper strays
 # past the colour tolerance pixel by pixel), never a letter's stroke.
 GRAIN_PX = 4
@@ -87,6 +92,11 @@ class Area:
     interior: Bool | None = None
     near: Bool | None = None
     mark_px: int = 0
+    # Inside a bubble: where the rest of a cluster of marks near the text may lie.
+    reach: Bool | None = None
+    # Inside a bubble: within a mark's gap of a mark-sized shape past its interior
+    # (unread lettering running out of it; the outline is one long shape, never one).
+    beyond: Bool | None = None
 
 
 def _letters(labels: Ints, count: int, area: Ints, where: Area, shapes: Bool,
@@ -123,6 +133,31 @@ def _slanted_hairlines(labels: Ints, count: int, shapes: Bool, line_height: floa
     slanted = (degrees >= HAIRLINE_SLANT) & (degrees <= 90 - HAIRLINE_SLANT)
     out: npt.NDArray[np.bool_] = (length >= HAIRLINE_LONG_LINES * line_height) \
         & (thick <= (thin or max(1.5, HAIRLINE_THIN_LINES * line_height))) & slanted
+    return out
+
+
+def _whole_clusters(labels: Ints, count: int, sized: npt.NDArray[np.bool_],
+                    small: npt.NDArray[np.bool_], close: npt.NDArray[np.bool_],
+                    solid: npt.NDArray[np.bool_], beyond: Bool | None, line_height: float,
+                    ) -> npt.NDArray[np.bool_]:
+    """Per label: the marks of a cluster (the mark-sized shapes a letter's gap apart, in
+    the interior) that reaches the text read (one of them `close`), is all marks (`small`)
+    and has none past the interior (`beyond`: the mark-sized shapes there). Lettering OCR
+    did not read comes as such a cluster (an ellipsis, a column of small kana), out of the
+    bubble too: it is taken whole or left whole, as half a line is worse than either.
+    `solid`: per label, more than grain."""
+    near = dilate(sized[labels], max(2.0, MARK_GAP_LINES * line_height))
+    n, clusters = cv2.connectedComponents(near.astype(np.uint8), connectivity=8)
+    # The cluster of each label: its shapes lie inside their own dilation.
+    ys, xs = np.nonzero(sized[labels])
+    owner = np.zeros(count, np.int64)
+    owner[labels[ys, xs]] = clusters[ys, xs]
+    reaches = np.bincount(owner[small & close], minlength=n) > 0
+    # (Grain, too small to be a mark, neither joins nor spoils a cluster.)
+    others = np.bincount(owner[sized & ~small & solid], minlength=n) > 0
+    if beyond is not None:
+        others |= np.bincount(owner[labels[sized[labels] & beyond]], minlength=n) > 0
+    out: npt.NDArray[np.bool_] = small & (reaches & ~others)[owner]
     return out
 
 
@@ -231,10 +266,15 @@ def keep(candidates: Bool, where: Area) -> Kept:
     w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
     within = np.bincount(labels[candidates & ~interior], minlength=count) == 0
     close = np.bincount(labels[candidates & ~where.near], minlength=count) == 0
-    small = (w <= where.mark_px) & (h <= where.mark_px) & within & close & ~letters
-    small[0] = False
+    sized = (w <= where.mark_px) & (h <= where.mark_px) & ~letters & within
+    sized[0] = False
+    small = sized & close
     if small.any():
-        small &= ~_slanted_hairlines(labels, count, small[labels], where.line_height)
+        reach = where.reach if where.reach is not None else where.near
+        small = sized & (np.bincount(labels[candidates & ~reach], minlength=count) == 0)
+        small &= ~_slanted_hairlines(labels, count, sized[labels], where.line_height)
+        small = _whole_clusters(labels, count, sized, small, close, area > GRAIN_PX,
+                                where.beyond, where.line_height)
     # A glyph that touches the outline: what lies outside the lines is outline (outside
     # the interior); its part inside the lines and the interior is the glyph's. A shape
     # that runs out of the lines inside the interior is art, or an inner outline.

@@ -106,3 +106,40 @@ def test_a_handle_keeps_its_lettering_and_words_beside_it_are_erased() -> None:
     assert not changed(page.image, out)[top].any(), "a handle was erased"
     bottom = page.glyphs & ~top if page.glyphs is not None else top
     assert (out[..., 0][bottom & (page.image[..., 0] < 100)] >= 160).mean() > 0.9
+
+
+def test_an_ellipsis_running_on_past_the_text_is_erased_whole() -> None:
+    page = pages.blank(300, 520)
+    pages.ellipse(page, (230, 150), (170, 90))
+    line = pages.text(page, "WELL", (120, 160), scale=1.2, thickness=3)
+    _, y0, x1, y1 = line.bbox
+    size = y1 - y0
+    # Dots OCR did not read, running on to a line and a half past the word: the far ones
+    # belong to the same ellipsis as the near ones.
+    dots = np.zeros(page.image.shape[:2], bool)
+    for i in range(4):
+        x = x1 + 8 + i * 11
+        cv2.circle(page.image, (x, y1 - 3), 3, (0, 0, 0), -1, cv2.LINE_AA)
+        dots[y1 - 7: y1 + 1, x - 4: x + 5] = True
+    assert x1 + 8 + 3 * 11 - 3 > x1 + size, "the dots must run past a line's reach"
+    layout, out = erase(page)
+    assert [b.kind for b in layout.blocks] == ["bubble"]
+    assert out[..., 0][dots].min() > 200, "a dot of the ellipsis is left"
+
+
+def test_unread_lettering_running_out_of_the_box_is_left_whole() -> None:
+    page = pages.blank(260, 420)
+    pages.rectangle(page, (40, 60, 330, 200), thickness=3)
+    line = pages.text(page, "HEY", (232, 140), scale=1.2, thickness=3)
+    _, y0, x1, _ = line.bbox
+    assert page.outline is not None and page.outline[130, 327:330].all()
+    # A row of small marks (an aside OCR did not read) from beside the text on through the
+    # box's side, never touching it.
+    marks = np.zeros(page.image.shape[:2], bool)
+    for x in (x1 + 8, x1 + 14, x1 + 20, x1 + 28, x1 + 34, x1 + 40):
+        page.image[y0 + 8: y0 + 11, x: x + 3] = 0
+        marks[y0 + 8: y0 + 11, x: x + 3] = True
+    layout, out = erase(page)
+    assert [b.kind for b in layout.blocks] == ["caption"]
+    assert np.array_equal(out[marks], page.image[marks]), "half of the aside was erased"
+    assert erased_share(page, out) > 0.9
