@@ -6,7 +6,7 @@ import numpy as np
 
 from workers.inpaint.base import InpaintItem
 from workers.inpaint.opencv import OpenCVInpainter
-from workers.inpaint.patchmatch import PatchMatchInpainter
+from workers.inpaint.patchmatch import PatchMatchInpainter, panel_holes
 from workers.types import Image
 
 
@@ -50,3 +50,38 @@ def test_opencv_keeps_pixels_outside_the_mask() -> None:
     mask[10:20, 10:50] = 255
     [out] = OpenCVInpainter().inpaint([InpaintItem(image, mask)])
     assert np.array_equal(out[mask == 0], image[mask == 0])
+
+
+def red_hatching(h: int, w: int, period: int = 7) -> Image:
+    """Diagonal one-pixel red strokes on white: a texture no pixel of `tone` has."""
+    image = np.full((h, w, 3), 255, np.uint8)
+    ys, xs = np.mgrid[0:h, 0:w]
+    image[(xs + ys) % period == 0] = (200, 30, 30)
+    return image
+
+
+def test_a_hole_is_filled_from_its_own_panel_only() -> None:
+    # Tone on the left, red hatching on the right, a black border between them, and a
+    # black bar (the lettering) in the left panel up against the border.
+    image = np.concatenate([tone(120, 100), np.zeros((120, 4, 3), np.uint8),
+                            red_hatching(120, 100)], axis=1)
+    mask = np.zeros(image.shape[:2], np.uint8)
+    mask[20:100, 50:100] = 255
+    image[mask > 0] = 0
+    [(box, hole, other)] = panel_holes(image, mask > 127)
+    x0 = box[0]
+    assert hole.sum() == (mask > 127).sum(), "every hole pixel is in the part"
+    assert other is not None
+    # The right panel is off limits wherever the part's box reaches it; the left is not.
+    assert other[:, 106 - x0:].all() and not other[:, : 50 - x0].any()
+    [out] = PatchMatchInpainter().inpaint([InpaintItem(image, mask)])
+    filled = out[20:100, 50:100].astype(np.int16)
+    assert not ((filled[..., 0] - filled[..., 1]) > 80).any(), "hatching copied across"
+
+
+def test_no_border_leaves_the_hole_whole() -> None:
+    image = tone(64, 64)
+    hole = np.zeros((64, 64), bool)
+    hole[20:40, 20:40] = True
+    [(box, part, other)] = panel_holes(image, hole)
+    assert box == (0, 0, 64, 64) and np.array_equal(part, hole) and other is None
