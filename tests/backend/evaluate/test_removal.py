@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pytest
 
+from backend.evaluate.page import kept_indices
 from backend.evaluate.removal import letters, removal
 from tests.backend.evaluate.helpers import block, line, rendered
 from tests.drawing import text_page
@@ -10,7 +13,7 @@ from workers.config import MachineSettings
 from workers.ocr.reader import PageReader
 from workers.ocr.registry import load_reader
 from workers.process.classical import ClassicalAnalyser
-from workers.types import Image, PageText, TextLine
+from workers.types import BlockKind, Image, PageText, RenderedBlock, TextLine
 
 FIRST, SECOND = "HELLO THERE FRIEND", "GOOD MORNING"
 
@@ -71,3 +74,12 @@ def test_half_erased_page_scores_the_erased_share(engine: PageReader) -> None:
     score = removal(layout.blocks, set(), engine.read(erased).lines)
     total = len(letters(FIRST)) + len(letters(SECOND))
     assert score.share == pytest.approx(len(letters(SECOND)) / total, abs=0.05)
+
+
+def test_sound_effects_count_as_kept_when_nothing_is_lettered() -> None:
+    def block_of(index: int, kind: str, translation: str) -> RenderedBlock:
+        return RenderedBlock(index, (0, 0, 10, 10), "h", "ALZ_CORNER", translation, 0,
+                             (0, 0, 0), "fill", kind=cast(BlockKind, kind))
+
+    assert kept_indices([block_of(0, "sfx", ""), block_of(1, "art", ""),
+                         block_of(2, "art", "ALZ_CORNER"), block_of(3, "bubble", "x")]) == {0, 2}
