@@ -19,8 +19,9 @@ bubble never past its interior.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import cv2
 import numpy as np
@@ -86,7 +87,8 @@ class Glyphs:
 
 
 def _area(shape: tuple[int, int], origin: tuple[int, int], lines: Sequence[TextLine],
-          line_height: float, interior: Bool | None = None, beyond: Bool | None = None,
+          line_height: float, interior: Bool | None = None,
+          beyond: Callable[[], Bool] | None = None,
           ) -> Area:
     slack = max(2.0, round(BOX_SLACK * line_height))
     allowed = line_area(shape, origin, lines, slack)
@@ -111,7 +113,7 @@ def flat_glyphs(region: Region, lines: Sequence[TextLine], line_height: float,
         off = ~region.flat
         interior = region.interior if region.enclosed else None
         beyond = None if interior is None or image is None else \
-            _marks_beyond(image, region, line_height)
+            partial(_marks_beyond, image, region, line_height)
         kept = keep(off, _area(shape, (x0, y0), lines, line_height, interior, beyond))
     else:
         off, kept = _open_kept(image, region, lines, line_height)

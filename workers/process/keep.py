@@ -22,6 +22,7 @@ edge (the interior takes the letter in: `workers.process.interior`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -96,7 +97,8 @@ class Area:
     reach: Bool | None = None
     # Inside a bubble: within a mark's gap of a mark-sized shape past its interior
     # (unread lettering running out of it; the outline is one long shape, never one).
-    beyond: Bool | None = None
+    # (A function: worked out only when a cluster of marks is met.)
+    beyond: Callable[[], Bool] | None = None
 
 
 def _letters(labels: Ints, count: int, area: Ints, where: Area, shapes: Bool,
@@ -113,13 +115,27 @@ def _letters(labels: Ints, count: int, area: Ints, where: Area, shapes: Bool,
     return ok
 
 
-def _slanted_hairlines(labels: Ints, count: int, shapes: Bool, line_height: float,
-                       thin: float = 0.0) -> npt.NDArray[np.bool_]:
+Pixels = tuple[Ints, Ints, Ints]
+
+
+def _pixels(labels: Ints, shapes: Bool) -> Pixels:
+    """Rows, columns and labels of the shapes' pixels: the per-shape figures below are
+    summed over these, not over the whole window."""
+    points = cv2.findNonZero(shapes.astype(np.uint8))
+    if points is None:
+        empty = np.zeros(0, np.int64)
+        return empty, empty, empty
+    xy = np.asarray(points, np.int64).reshape(-1, 2)
+    xs, ys = xy[:, 0], xy[:, 1]
+    return ys, xs, labels[ys, xs]
+
+
+def _slanted_hairlines(pixels: Pixels, count: int, line_height: float,
+                       ) -> npt.NDArray[np.bool_]:
     """Per label: a straight thin stroke at a slant. From the second moments of each shape's
     pixels: a line `length` long and `t` thick has variances length²/12 and t²/12 along and
     across its axis."""
-    ys, xs = np.nonzero(shapes)
-    lab = labels[ys, xs]
+    ys, xs, lab = pixels
     n = np.maximum(np.bincount(lab, minlength=count), 1).astype(np.float64)
     x, y = xs.astype(np.float64), ys.astype(np.float64)
     mx, my = np.bincount(lab, x, count) / n, np.bincount(lab, y, count) / n
@@ -132,13 +148,21 @@ def _slanted_hairlines(labels: Ints, count: int, shapes: Bool, line_height: floa
     degrees = np.degrees(0.5 * np.arctan2(2 * sxy, sxx - syy)) % 90
     slanted = (degrees >= HAIRLINE_SLANT) & (degrees <= 90 - HAIRLINE_SLANT)
     out: npt.NDArray[np.bool_] = (length >= HAIRLINE_LONG_LINES * line_height) \
-        & (thick <= (thin or max(1.5, HAIRLINE_THIN_LINES * line_height))) & slanted
+        & (thick <= max(1.5, HAIRLINE_THIN_LINES * line_height)) & slanted
     return out
+
+
+def _only(pixels: Pixels, chosen: npt.NDArray[np.bool_]) -> Pixels:
+    """The pixels of the chosen labels."""
+    ys, xs, lab = pixels
+    keep = chosen[lab]
+    return ys[keep], xs[keep], lab[keep]
 
 
 def _whole_clusters(labels: Ints, count: int, sized: npt.NDArray[np.bool_],
                     small: npt.NDArray[np.bool_], close: npt.NDArray[np.bool_],
-                    solid: npt.NDArray[np.bool_], beyond: Bool | None, line_height: float,
+                    solid: npt.NDArray[np.bool_], beyond: Callable[[], Bool] | None,
+                    line_height: float,
                     ) -> npt.NDArray[np.bool_]:
     """Per label: the marks of a cluster (the mark-sized shapes a letter's gap apart, in
     the interior) that reaches the text read (one of them `close`), is all marks (`small`)
@@ -146,31 +170,42 @@ def _whole_clusters(labels: Ints, count: int, sized: npt.NDArray[np.bool_],
     did not read comes as such a cluster (an ellipsis, a column of small kana), out of the
     bubble too: it is taken whole or left whole, as half a line is worse than either.
     `solid`: per label, more than grain."""
-    near = dilate(sized[labels], max(2.0, MARK_GAP_LINES * line_height))
-    n, clusters = cv2.connectedComponents(near.astype(np.uint8), connectivity=8)
+    shapes = sized[labels]
+    gap = max(2.0, MARK_GAP_LINES * line_height)
+    # Only around the mark-sized shapes (the window is mostly background).
+    x, y, w, h = cv2.boundingRect(shapes.astype(np.uint8))
+    pad = int(gap) + 1
+    height, width = shapes.shape
+    box = np.s_[max(0, y - pad): min(height, y + h + pad), max(0, x - pad): min(width, x + w + pad)]
+    n, clusters = cv2.connectedComponents(dilate(shapes[box], gap).astype(np.uint8),
+                                          connectivity=8)
     # The cluster of each label: its shapes lie inside their own dilation.
-    ys, xs = np.nonzero(sized[labels])
+    ys, xs = np.nonzero(shapes[box])
     owner = np.zeros(count, np.int64)
-    owner[labels[ys, xs]] = clusters[ys, xs]
+    owner[labels[box][ys, xs]] = clusters[ys, xs]
     reaches = np.bincount(owner[small & close], minlength=n) > 0
     # (Grain, too small to be a mark, neither joins nor spoils a cluster.)
     others = np.bincount(owner[sized & ~small & solid], minlength=n) > 0
-    if beyond is not None:
-        others |= np.bincount(owner[labels[sized[labels] & beyond]], minlength=n) > 0
+    if beyond is not None and (reaches & ~others).any():
+        past = shapes[box] & beyond()[box]
+        others |= np.bincount(owner[labels[box][past]], minlength=n) > 0
     out: npt.NDArray[np.bool_] = small & (reaches & ~others)[owner]
     return out
 
 
-def _hairlines_beside(labels: Ints, count: int, candidates: Bool, where: Area,
+def _hairlines_beside(labels: Ints, count: int, chosen: npt.NDArray[np.bool_], where: Area,
                       ) -> npt.NDArray[np.bool_]:
-    """Per label: a slanted hairline reaching out of the line boxes into their slack: the
-    edge of the hatching or speed lines the text is set beside. (Inside the boxes a thin
-    slanted stroke may be a letter's: an exclamation mark, a katakana stroke.)"""
-    outside = np.bincount(labels[candidates & ~where.boxes], minlength=count) > 0
-    if not outside[1:].any():
+    """Per label, among the `chosen` ones: a slanted hairline reaching out of the line boxes
+    into their slack: the edge of the hatching or speed lines the text is set beside.
+    (Inside the boxes a thin slanted stroke may be a letter's: an exclamation mark, a
+    katakana stroke.)"""
+    pixels = _pixels(labels, chosen[labels])
+    ys, xs, lab = pixels
+    outside = np.bincount(lab[~where.boxes[ys, xs]], minlength=count) > 0
+    outside[0] = False
+    if not outside.any():
         return outside
-    reaching = outside[labels] & candidates
-    out: npt.NDArray[np.bool_] = outside & _slanted_hairlines(labels, count, reaching,
+    out: npt.NDArray[np.bool_] = outside & _slanted_hairlines(_only(pixels, outside), count,
                                                               where.line_height)
     return out
 
@@ -223,7 +258,7 @@ def _open_letters(labels: Ints, count: int, stats: Ints, where: Area, candidates
     eligible = ~inside & ~patch & touching
     eligible[0] = False
     letters = inside | _letters(labels, count, area, where, candidates)
-    letters &= ~_hairlines_beside(labels, count, candidates, where)
+    letters &= ~_hairlines_beside(labels, count, letters, where)
     if not eligible.any():
         only: Bool = letters[labels]
         return only
@@ -261,7 +296,7 @@ def keep(candidates: Bool, where: Area) -> Kept:
     # Inside a bubble the interior keeps the outline out of the mask; no border to cut.
     area = stats[:, cv2.CC_STAT_AREA]
     letters = _letters(labels, count, area, where, candidates)
-    letters &= ~_hairlines_beside(labels, count, candidates, where)
+    letters &= ~_hairlines_beside(labels, count, letters, where)
     interior = where.interior
     w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
     within = np.bincount(labels[candidates & ~interior], minlength=count) == 0
@@ -272,7 +307,7 @@ def keep(candidates: Bool, where: Area) -> Kept:
     if small.any():
         reach = where.reach if where.reach is not None else where.near
         small = sized & (np.bincount(labels[candidates & ~reach], minlength=count) == 0)
-        small &= ~_slanted_hairlines(labels, count, sized[labels], where.line_height)
+        small &= ~_slanted_hairlines(_pixels(labels, sized[labels]), count, where.line_height)
         small = _whole_clusters(labels, count, sized, small, close, area > GRAIN_PX,
                                 where.beyond, where.line_height)
     # A glyph that touches the outline: what lies outside the lines is outline (outside
