@@ -103,7 +103,8 @@ def panel_holes(image: Image, hole: Bool) -> list[Part]:
         if (panel & ~hole).sum() < MIN_SOURCE_SHARE * own.sum():
             continue
         # The hole's pixels on the border beside this panel go with it.
-        own |= hole & lines & (cv2.dilate(panel.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0)
+        beside = cv2.dilate(panel.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+        own |= hole & lines & beside
         own &= left
         ys, xs = np.nonzero(own)
         x0, y0 = max(0, int(xs.min()) - PANEL_MARGIN), max(0, int(ys.min()) - PANEL_MARGIN)

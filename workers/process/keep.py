@@ -82,8 +82,9 @@ class Kept:
 @dataclass(frozen=True, slots=True)
 class Area:
     """Where a block's glyphs may lie, over the same pixels as the candidates: the line
-    boxes with their slack, the same grown by FAR_LINES, and (inside a bubble) its interior
-    and the part of it within a line of the text."""
+    boxes with their slack, the same grown by FAR_LINES, the bare boxes, and (inside a
+    bubble) its interior, the part of it within a line of the text and within two, and
+    what lies beside marks past it."""
 
     allowed: Bool
     far: Bool
@@ -176,7 +177,8 @@ def _whole_clusters(labels: Ints, count: int, sized: npt.NDArray[np.bool_],
     x, y, w, h = cv2.boundingRect(shapes.astype(np.uint8))
     pad = int(gap) + 1
     height, width = shapes.shape
-    box = np.s_[max(0, y - pad): min(height, y + h + pad), max(0, x - pad): min(width, x + w + pad)]
+    box = np.s_[max(0, y - pad): min(height, y + h + pad),
+                max(0, x - pad): min(width, x + w + pad)]
     n, clusters = cv2.connectedComponents(dilate(shapes[box], gap).astype(np.uint8),
                                           connectivity=8)
     # The cluster of each label: its shapes lie inside their own dilation.

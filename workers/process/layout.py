@@ -56,7 +56,7 @@ MIN_REGION_SHARE = 0.5
 
 # A social-media handle or a web address: a name, never words to translate.
 _ADDRESS = re.compile(r"@[\w.]{2,}|\w+_\w+|(?:https?://|www\.)\S+"
-                      r"|[\w-]+\.(?:com|net|org|io|me|tv|kr|jp|cn)", re.ASCII | re.IGNORECASE)
+                      r"|[\w.-]+\.(?:com|net|org|io|me|tv|kr|jp|cn)", re.ASCII | re.IGNORECASE)
 
 
 def _ring_colour(image: Image, glyphs: Glyphs, line_height: float) -> RGB:
