@@ -54,6 +54,11 @@ SFX_LINES = 2.2
 MIN_REGION_SHARE = 0.5
 
 
+# A word on a credits row is set at most this many times taller or shorter than the
+# handle beside it.
+CREDITS_SIZE = 1.5
+# One Latin word, as a handle without its @ is written.
+_LONE_WORD = re.compile(r"[A-Za-z0-9][\w.-]*", re.ASCII)
 # A social-media handle or a web address: a name, never words to translate.
 _ADDRESS = re.compile(r"@[\w.]{2,}|\w+_\w+|(?:https?://|www\.)\S+"
                       r"|[\w.-]+\.(?:com|net|org|io|me|tv|kr|jp|cn)", re.ASCII | re.IGNORECASE)
@@ -86,6 +91,24 @@ def _address(block: Block) -> bool:
     return bool(words) and all(_ADDRESS.fullmatch(w.strip(".,;:|/")) for w in words)
 
 
+def credits(blocks: Sequence[Block]) -> set[int]:
+    """Indices of the blocks of a credits row: handles and web addresses, and a lone Latin
+    word set on the same row as one of them at its size (a handle without its @ beside the
+    icons of the sites it is on)."""
+    found = {b.index for b in blocks if _address(b)}
+    rows = [b.bbox for b in blocks if b.index in found]
+    for block in blocks:
+        if block.index in found or not _LONE_WORD.fullmatch(block.source_text):
+            continue
+        _, y0, _, y1 = block.bbox
+        for _, r0, _, r1 in rows:
+            tall, short = max(y1 - y0, r1 - r0), min(y1 - y0, r1 - r0)
+            if min(y1, r1) - max(y0, r0) >= 0.5 * tall and tall <= CREDITS_SIZE * short:
+                found.add(block.index)
+                break
+    return found
+
+
 class _Page:
     """What the per-block decisions share: the page, its denoised and grey copies, its
     usual line size."""
@@ -102,6 +125,8 @@ class _Page:
         self.fills = [line_fill(smooth, ln.bbox, smooth_grey) for ln in lines]
         # Searches around single lines, met again as blocks of one line off a bubble.
         self.searches: Searches = {}
+        # The blocks of a credits row (`credits`), set once the blocks are made.
+        self.credits: set[int] = set()
         self.regions, self.owners = find_bubbles(image, lines, self.fills, hints, self.searches)
         self.owner_of = {id(ln): o for ln, o in zip(lines, self.owners, strict=True)}
         self.fill_of = {id(ln): f for ln, f in zip(lines, self.fills, strict=True)}
@@ -143,7 +168,7 @@ class _Page:
             glyphs = textured_glyphs(self.image, self.grey, block.lines, lh)
             block.erase, block.background = "model", _ring_colour(self.image, glyphs, lh)
             block.kind = "sfx" if lh >= SFX_LINES * self.usual_height else "art"
-        if _drawn_lettering(block, self.lang) or _address(block):
+        if _drawn_lettering(block, self.lang) or block.index in self.credits:
             block.kind = "sfx"
         if block.kind == "sfx":
             return
@@ -179,6 +204,7 @@ def analyse_page(image: Image, text: PageText, source: str,
     page = _Page(image, lines, bubbles, lang)
     blocks = make_blocks(lines, right_to_left, page.fills, page.owners)
     mask: Mask = np.zeros((height, width), np.uint8)
+    page.credits = credits(blocks)
     for block in blocks:
         page.plan(block, mask)
     return PageLayout(width, height, blocks, mask, lang or "en")

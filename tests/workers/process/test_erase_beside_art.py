@@ -93,14 +93,18 @@ def test_blobs_of_ink_on_a_panel_border_are_not_letters() -> None:
 
 
 def test_a_handle_keeps_its_lettering_and_words_beside_it_are_erased() -> None:
-    page = pages.blank(220, 520)
+    page = pages.blank(260, 640)
     pages.text(page, "MY_COMIC_DIARY", (40, 60), scale=1.0)
+    # A lone word on the handle's row, at its size: the same artist's name on other sites.
+    pages.text(page, "DIARIST", (460, 60), scale=1.0)
     pages.text(page, "@artist.name", (40, 120), scale=1.0)
     pages.text(page, "SEE YOU NEXT WEEK", (40, 190), scale=1.0)
+    pages.text(page, "BYE", (460, 240), scale=1.0)
     layout, out = erase(page)
     kinds = {b.source_text: b.kind for b in layout.blocks}
     assert kinds["MY_COMIC_DIARY"] == "sfx" and kinds["@artist.name"] == "sfx"
-    assert kinds["SEE YOU NEXT WEEK"] != "sfx"
+    assert kinds["DIARIST"] == "sfx"
+    assert kinds["SEE YOU NEXT WEEK"] != "sfx" and kinds["BYE"] != "sfx"
     top = np.zeros(page.image.shape[:2], bool)
     top[:140] = True
     assert not changed(page.image, out)[top].any(), "a handle was erased"
