@@ -175,9 +175,11 @@ async def test_timeouts_are_retried_then_fail(case: Case, fake: FakeApi, url: st
     fake.queue(Reply(hang=True), Reply(hang=True))
     settings = replace(case.settings(url), timeout_s=0.2, retries=1)
     t = create_translator(settings)
-    with pytest.raises(TranslatorFailed, match="no answer within") as e:
+    with pytest.raises(TranslatorFailed, match=r"after 2 attempt\(s\): no answer within") as e:
         await run(t, page("遅い"))
-    assert len(fake.requests) == 2
+    # Both attempts are the client's to count: the fake server, a thread of its own, may
+    # not have read a request before the client hung up on it (on a loaded machine it did
+    # not), so what the server saw is no count of the attempts.
     assert case.secret not in str(e.value)
 
 
