@@ -130,17 +130,22 @@ def flat_glyphs(region: Region, lines: Sequence[TextLine], line_height: float,
                   kept.stray)
 
 
+def _widened(image: Image, box: Box, pad: int) -> tuple[Box, tuple[slice, slice]]:
+    """`box` grown by `pad` (within the page), and where `box` lies in it."""
+    height, width = image.shape[:2]
+    wide = grow_box(box, pad, width, height)
+    x0, y0, x1, y1 = box
+    return wide, np.s_[y0 - wide[1]: y1 - wide[1], x0 - wide[0]: x1 - wide[0]]
+
+
 def _marks_beyond(image: Image, region: Region, line_height: float) -> Bool:
     """Over the region's box: what lies within a mark's gap of a mark-sized shape off the
     region's colour outside its interior. Looked for a mark's size past the box too (not
     the shapes the window's edge cuts: they may run on far past it)."""
-    height, width = image.shape[:2]
     gap = max(2.0, MARK_GAP_LINES * line_height)
     most = round(MARK_LINES * line_height)
-    wide = grow_box(region.box, most + round(gap), width, height)
+    wide, inner = _widened(image, region.box, most + round(gap))
     wx0, wy0, wx1, wy1 = wide
-    x0, y0, x1, y1 = region.box
-    inner = np.s_[y0 - wy0: y1 - wy0, x0 - wx0: x1 - wx0]
     outside = np.ones((wy1 - wy0, wx1 - wx0), bool)
     outside[inner] = ~region.interior
     shapes = ~similar(image, wide, region.fill) & outside
@@ -161,13 +166,10 @@ def _open_kept(image: Image, region: Region, lines: Sequence[TextLine], line_hei
     on the region's window grown by a few pixels: a border just past the region's edge is
     seen whole there (long, straight, running out of the lines), where the window itself
     would hold only its ragged rim, in pieces a letter's size."""
-    height, width = image.shape[:2]
-    x0, y0, x1, y1 = region.box
-    wide = grow_box(region.box, WINDOW_MARGIN_PX, width, height)
+    wide, inner = _widened(image, region.box, WINDOW_MARGIN_PX)
     wx0, wy0, wx1, wy1 = wide
     off = ~similar(image, wide, region.fill)
     kept = keep(off, _area((wy1 - wy0, wx1 - wx0), (wx0, wy0), lines, line_height))
-    inner = np.s_[y0 - wy0: y1 - wy0, x0 - wx0: x1 - wx0]
     return off[inner], Kept(kept.glyphs[inner], kept.marks[inner], kept.stray)
 
 

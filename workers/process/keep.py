@@ -305,8 +305,8 @@ def keep(candidates: Bool, where: Area) -> Kept:
     close = np.bincount(labels[candidates & ~where.near], minlength=count) == 0
     sized = (w <= where.mark_px) & (h <= where.mark_px) & ~letters & within
     sized[0] = False
-    small = sized & close
-    if small.any():
+    small = np.zeros_like(sized)
+    if (sized & close).any():  # else no cluster of marks reaches the text
         reach = where.reach if where.reach is not None else where.near
         small = sized & (np.bincount(labels[candidates & ~reach], minlength=count) == 0)
         small &= ~_slanted_hairlines(_pixels(labels, sized[labels]), count, where.line_height)

@@ -125,8 +125,6 @@ class _Page:
         self.fills = [line_fill(smooth, ln.bbox, smooth_grey) for ln in lines]
         # Searches around single lines, met again as blocks of one line off a bubble.
         self.searches: Searches = {}
-        # The blocks of a credits row (`credits`), set once the blocks are made.
-        self.credits: set[int] = set()
         self.regions, self.owners = find_bubbles(image, lines, self.fills, hints, self.searches)
         self.owner_of = {id(ln): o for ln, o in zip(lines, self.owners, strict=True)}
         self.fill_of = {id(ln): f for ln, f in zip(lines, self.fills, strict=True)}
@@ -146,7 +144,9 @@ class _Page:
             return None
         return region
 
-    def plan(self, block: Block, mask: Mask) -> None:
+    def plan(self, block: Block, mask: Mask, credit: bool = False) -> None:
+        """The block's bubble, kind, glyph mask (into `mask`) and erase plan; `credit`: it
+        belongs to a credits row (`credits`), and keeps its lettering."""
         lh = block_size(block.lines)
         owner = self.owner_of[id(block.lines[0])]
         region = self.regions[owner] if owner is not None else self._open_region(block, lh)
@@ -168,7 +168,7 @@ class _Page:
             glyphs = textured_glyphs(self.image, self.grey, block.lines, lh)
             block.erase, block.background = "model", _ring_colour(self.image, glyphs, lh)
             block.kind = "sfx" if lh >= SFX_LINES * self.usual_height else "art"
-        if _drawn_lettering(block, self.lang) or block.index in self.credits:
+        if credit or _drawn_lettering(block, self.lang):
             block.kind = "sfx"
         if block.kind == "sfx":
             return
@@ -204,7 +204,7 @@ def analyse_page(image: Image, text: PageText, source: str,
     page = _Page(image, lines, bubbles, lang)
     blocks = make_blocks(lines, right_to_left, page.fills, page.owners)
     mask: Mask = np.zeros((height, width), np.uint8)
-    page.credits = credits(blocks)
+    credited = credits(blocks)
     for block in blocks:
-        page.plan(block, mask)
+        page.plan(block, mask, block.index in credited)
     return PageLayout(width, height, blocks, mask, lang or "en")

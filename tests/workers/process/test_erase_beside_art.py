@@ -66,6 +66,13 @@ def _border_beside_text(page: Page, x: int) -> Bool:
     return border
 
 
+def assert_border_kept(page: Page, border: Bool, what: str) -> None:
+    layout, out = erase(page)
+    assert not (layout.mask > 0)[border].any(), f"the border's {what} in the glyph mask"
+    assert not (changed(page.image, out, 24) & border).any(), f"the border's {what} erased"
+    assert erased_share(page, out) > 0.9
+
+
 def test_a_panel_border_at_the_edge_of_the_texts_region_keeps_its_side() -> None:
     page = pages.blank(300, 460)
     # The border's core, and a grey side one pixel wide broken every 12 rows: the white
@@ -73,11 +80,7 @@ def test_a_panel_border_at_the_edge_of_the_texts_region_keeps_its_side() -> None
     page.image[:, 24:30] = 0
     page.image[:, 30] = 110
     page.image[::12, 30] = 250
-    border = _border_beside_text(page, 30)
-    layout, out = erase(page)
-    assert not (layout.mask > 0)[border].any(), "the border's side is in the glyph mask"
-    assert not (changed(page.image, out, 24) & border).any(), "the border's side was erased"
-    assert erased_share(page, out) > 0.9
+    assert_border_kept(page, _border_beside_text(page, 30), "side is")
 
 
 def test_blobs_of_ink_on_a_panel_border_are_not_letters() -> None:
@@ -85,11 +88,7 @@ def test_blobs_of_ink_on_a_panel_border_are_not_letters() -> None:
     page.image[:, 54:60] = 0
     for y in range(5, page.image.shape[0], 11):
         page.image[y: y + 3, 60:65] = 30
-    border = _border_beside_text(page, 60)
-    layout, out = erase(page)
-    assert not (layout.mask > 0)[border].any(), "the border's blobs are in the glyph mask"
-    assert not (changed(page.image, out, 24) & border).any(), "the border's blobs were erased"
-    assert erased_share(page, out) > 0.9
+    assert_border_kept(page, _border_beside_text(page, 60), "blobs are")
 
 
 def test_a_handle_keeps_its_lettering_and_words_beside_it_are_erased() -> None:
