@@ -74,8 +74,8 @@ def add_pipeline_flags(parser: argparse.ArgumentParser) -> None:
                    "(default: ONNX Runtime on a CPU, torch on a GPU), onnx or torch")
     g.add_argument("--font", type=Path, help="font file for the translation")
     g.add_argument("--device", help="cpu (default) or cuda:N")
-    g.add_argument("--threads", type=int, help="CPU threads per model stage (default: half "
-                   "the cores)")
+    g.add_argument("--threads", type=int, help="CPU threads of a LaMa or OpenCV call (default: "
+                   "half the cores, two on a machine of two or three)")
     g.add_argument("--ocr-engines", type=int, help="OCR engines side by side (default: one "
                    "per core on CPU, one on a GPU)")
     g.add_argument("--cache-dir", type=Path, help="where models and caches live")

@@ -6,6 +6,8 @@ import threading
 import time
 from collections.abc import Callable
 
+import pytest
+
 from workers.cores import Cores, Order
 
 
@@ -96,3 +98,18 @@ def test_a_section_that_raises_gives_its_cores_back() -> None:
     except ValueError:
         pass
     assert cores.free == 2
+
+
+def test_a_lama_call_gets_two_threads_on_two_cores_and_half_on_more(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from workers.config import MachineSettings
+    from workers.pipeline import models
+
+    def budget(cores: int, threads: int = 0) -> int:
+        monkeypatch.setattr(os, "cpu_count", lambda: cores)
+        return models.thread_budget(MachineSettings(threads=threads))
+
+    assert [budget(n) for n in (1, 2, 3, 4, 8, 16)] == [1, 2, 2, 2, 4, 8]
+    assert budget(8, threads=3) == 3

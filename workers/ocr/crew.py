@@ -5,9 +5,10 @@ A pipeline holds one `PageReader` per OCR engine, each lent to one page at a tim
 first, as a reader wants it on screen), then by when they were lent.
 
 A page's recognition is cut into units, the groups of crops its recognizer reads in one
-model call anyway (`batches`, the costliest first: PP-OCR's batches of 16 lines by width,
-Tesseract's single lines), so a unit read on its own reads exactly as in the whole list. The
-page's own reader reads the units one after another; other readers may take some of them:
+model call anyway (`batches`, the costliest first: PP-OCR's single lines on a CPU and its
+batches of 16 by width on a GPU, Tesseract's single lines), so a unit read on its own reads
+exactly as in the whole list. The page's own reader reads the units one after another;
+other readers may take some of them:
 
 - a reader idle in the pool is borrowed at once, reads units in a thread of its own until
   none is left, and goes back to the pool (also when a unit raises);

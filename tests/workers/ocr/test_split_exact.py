@@ -8,9 +8,10 @@ from collections.abc import Sequence
 
 import cv2
 import numpy as np
+import pytest
 
 from workers.ocr.base import Recognition
-from workers.ocr.ppocr import REC_BATCH, Ppocr, rec_batches
+from workers.ocr.ppocr import REC_BATCH_GPU, Ppocr, rec_batches
 from workers.ocr.script import read_page
 from workers.types import Image
 
@@ -28,20 +29,31 @@ def _line(text: str) -> Image:
 
 def test_batches_follow_rapidocr_order_and_size() -> None:
     crops = [_line(w) for w in WORDS]
-    batches = rec_batches(crops)
+    batches = rec_batches(crops, REC_BATCH_GPU)
     narrow, wide = sorted(batches, key=len, reverse=True)
-    assert len(narrow) == REC_BATCH and len(wide) == len(WORDS) - REC_BATCH
+    assert len(narrow) == REC_BATCH_GPU and len(wide) == len(WORDS) - REC_BATCH_GPU
     assert sorted(i for b in batches for i in b) == list(range(len(WORDS)))
     ratios = [c.shape[1] / c.shape[0] for c in crops]
     assert max(ratios[i] for i in narrow) <= min(ratios[i] for i in wide)
     # The costliest first: lines times the widest line's width.
     costs = [len(b) * max(ratios[i] for i in b) for b in batches]
     assert costs == sorted(costs, reverse=True)
-    assert rec_batches([]) == []
+    assert rec_batches([], REC_BATCH_GPU) == []
 
 
-def test_each_batch_read_alone_reads_as_in_one_call() -> None:
+def test_on_the_cpu_each_line_is_read_alone_the_widest_first() -> None:
+    crops = [_line(w) for w in WORDS]
     recognizer = Ppocr(threads=1).recognizer
+    batches = recognizer.batches(crops)
+    assert all(len(b) == 1 for b in batches)
+    # Narrower lines than RapidOCR's 320x48 cost the same (they are padded to it).
+    costs = [max(crops[b[0]].shape[1], 44 * 320 // 48) for b in batches]
+    assert costs == sorted(costs, reverse=True)
+
+
+@pytest.mark.parametrize("rec_batch", [0, REC_BATCH_GPU])
+def test_each_batch_read_alone_reads_as_in_one_call(rec_batch: int) -> None:
+    recognizer = Ppocr(threads=1, rec_batch=rec_batch).recognizer
     crops = [_line(w) for w in WORDS]
     whole = recognizer.recognize(crops)
     split: dict[int, Recognition] = {}

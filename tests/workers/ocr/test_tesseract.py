@@ -7,7 +7,8 @@ import pytest
 
 from tests.workers.ocr.hangul import bubble_lines, line_image
 from workers.errors import ModelMissing
-from workers.ocr.tesseract import TesseractRecognizer, find_tessdata
+from workers.ocr import tesseract as tesseract_module
+from workers.ocr.tesseract import MAX_READ_HEIGHT, TesseractRecognizer, find_tessdata
 
 pytest.importorskip("tesserocr")
 if find_tessdata("kor") is None:
@@ -55,6 +56,26 @@ def test_tight_lines_read_without_their_neighbours(tesseract: TesseractRecognize
     assert any((c[:3] < 128).any() for c in crops[1:]), "the test needs overlapping boxes"
     results = tesseract.recognize(crops)
     assert [_hangul(r.text) for r in results] == [_hangul(t) for t in texts]
+
+
+def test_large_lettering_is_read_without_enlarging_it(tesseract: TesseractRecognizer,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    small, large = line_image("오랜만이야", size=24), line_image("오랜만이야", size=200)
+    if small is None or large is None:
+        pytest.skip("no Korean font (fonts-noto-cjk)")
+    heights: list[float] = []
+    read_at = TesseractRecognizer._read_at
+
+    def recorded(self: TesseractRecognizer, crop: np.ndarray, scale: float) -> object:
+        heights.append(crop.shape[0] * scale)
+        return read_at(self, crop, scale)
+
+    monkeypatch.setattr(tesseract_module.TesseractRecognizer, "_read_at", recorded)
+    results = tesseract.recognize([small, large])
+    assert [_hangul(r.text) for r in results] == ["오랜만이야"] * 2
+    # The small line is enlarged twice over; the large one is read as it is, once.
+    assert heights[0] == 2 * small.shape[0]
+    assert heights[1:] == [large.shape[0]] and large.shape[0] > MAX_READ_HEIGHT
 
 
 def test_blank_and_degenerate_crops_read_as_nothing(tesseract: TesseractRecognizer) -> None:
