@@ -14,10 +14,12 @@ always that tidy, so two more rules take what a reader still sees as letters:
 
 What still runs out (a bubble outline, a strand of hair, art) is left alone, and so is a
 slanted hairline reaching out of the box: the end of the hatching or speed lines the text
-is set beside. Inside a bubble, small marks near the text count too (furigana,
-punctuation, a line OCR missed), a whole cluster of them at a time, never a slanted
-hairline; and the part of a shape that touches the outline is kept up to the interior's
-edge (the interior takes the letter in: `workers.process.interior`).
+is set beside. So are hairlines side by side in a comb, inside the box or not: hatching
+or speed lines a line box takes in, drawn thinner than any letter's stroke at its size.
+Inside a bubble, small marks near the text count too (furigana, punctuation, a line OCR
+missed), a whole cluster of them at a time, never a slanted hairline; and the part of a
+shape that touches the outline is kept up to the interior's edge (the interior takes the
+letter in: `workers.process.interior`).
 """
 
 from __future__ import annotations
@@ -61,6 +63,16 @@ SPECK_LINES = 0.15
 HAIRLINE_LONG_LINES = 0.3
 HAIRLINE_THIN_LINES = 0.1
 HAIRLINE_SLANT = 15.0
+
+# A comb: this many hairlines or more side by side (each at least COMB_LONG_LINES of a line
+# long, at most COMB_THIN_LINES thick, within COMB_TURN degrees of its neighbours' direction).
+COMB_TEETH = 4
+COMB_LONG_LINES = 0.25
+COMB_THIN_LINES = 0.06
+COMB_TURN = 10.0
+# Teeth this many line heights apart (centre to centre) or less are side by side; the
+# upright strokes of neighbouring letters (니, 네, 가 in a thin hangul face) lie further.
+COMB_GAP_LINES = 0.5
 
 # Mark-sized shapes this many line heights apart (or less) belong to one cluster.
 MARK_GAP_LINES = 0.25
@@ -131,11 +143,20 @@ def _pixels(labels: Ints, shapes: Bool) -> Pixels:
     return ys, xs, labels[ys, xs]
 
 
-def _slanted_hairlines(pixels: Pixels, count: int, line_height: float,
-                       ) -> npt.NDArray[np.bool_]:
-    """Per label: a straight thin stroke at a slant. From the second moments of each shape's
-    pixels: a line `length` long and `t` thick has variances length²/12 and t²/12 along and
-    across its axis."""
+@dataclass(frozen=True, slots=True)
+class Strokes:
+    """Per label, each shape seen as a straight stroke, from the second moments of its
+    pixels (a line `length` long and `t` thick has variances length²/12 and t²/12 along
+    and across its axis): its centre, length, thickness and direction (degrees, 0-180)."""
+
+    x: npt.NDArray[np.float64]
+    y: npt.NDArray[np.float64]
+    length: npt.NDArray[np.float64]
+    thick: npt.NDArray[np.float64]
+    degrees: npt.NDArray[np.float64]
+
+
+def _strokes(pixels: Pixels, count: int) -> Strokes:
     ys, xs, lab = pixels
     n = np.maximum(np.bincount(lab, minlength=count), 1).astype(np.float64)
     x, y = xs.astype(np.float64), ys.astype(np.float64)
@@ -144,13 +165,65 @@ def _slanted_hairlines(pixels: Pixels, count: int, line_height: float,
     syy = np.bincount(lab, y * y, count) / n - my * my
     sxy = np.bincount(lab, x * y, count) / n - mx * my
     half, spread = (sxx + syy) / 2, np.sqrt(((sxx - syy) / 2) ** 2 + sxy ** 2)
-    length = np.sqrt(12 * (half + spread))
-    thick = np.sqrt(12 * np.maximum(half - spread, 0.0))
-    degrees = np.degrees(0.5 * np.arctan2(2 * sxy, sxx - syy)) % 90
+    return Strokes(mx, my, np.sqrt(12 * (half + spread)),
+                   np.sqrt(12 * np.maximum(half - spread, 0.0)),
+                   np.degrees(0.5 * np.arctan2(2 * sxy, sxx - syy)) % 180)
+
+
+def _slanted_hairlines(pixels: Pixels, count: int, line_height: float,
+                       ) -> npt.NDArray[np.bool_]:
+    """Per label: a straight thin stroke at a slant."""
+    s = _strokes(pixels, count)
+    degrees = s.degrees % 90
     slanted = (degrees >= HAIRLINE_SLANT) & (degrees <= 90 - HAIRLINE_SLANT)
-    out: npt.NDArray[np.bool_] = (length >= HAIRLINE_LONG_LINES * line_height) \
-        & (thick <= max(1.5, HAIRLINE_THIN_LINES * line_height)) & slanted
+    out: npt.NDArray[np.bool_] = (s.length >= HAIRLINE_LONG_LINES * line_height) \
+        & (s.thick <= max(1.5, HAIRLINE_THIN_LINES * line_height)) & slanted
     return out
+
+
+def _combs(pixels: Pixels, count: int, line_height: float) -> npt.NDArray[np.bool_]:
+    """Per label: one of COMB_TEETH or more hairlines side by side, in any direction, each
+    close beside another running the same way: the speed lines or hatching a line box
+    takes in at its end. Thinner than a letter's stroke at the line's size, so kanji of
+    parallel strokes (川, 三) are not."""
+    s = _strokes(pixels, count)
+    hair = (s.length >= COMB_LONG_LINES * line_height) \
+        & (s.thick <= max(1.0, COMB_THIN_LINES * line_height))
+    hair[0] = False
+    out = np.zeros(count, bool)
+    picked = np.flatnonzero(hair)
+    if len(picked) < COMB_TEETH:
+        return out
+    dx = s.x[picked][:, None] - s.x[picked][None, :]
+    dy = s.y[picked][:, None] - s.y[picked][None, :]
+    turn = np.abs(s.degrees[picked][:, None] - s.degrees[picked][None, :])
+    turn = np.minimum(turn, 180 - turn)
+    beside = (np.hypot(dx, dy) <= COMB_GAP_LINES * line_height) & (turn <= COMB_TURN)
+    # Teeth beside teeth: the comb is the connected group, counted whole.
+    n, group = _groups(beside)
+    sizes = np.bincount(group, minlength=n)
+    out[picked] = sizes[group] >= COMB_TEETH
+    return out
+
+
+def _groups(adjacent: npt.NDArray[np.bool_]) -> tuple[int, Ints]:
+    """The connected groups of a symmetric adjacency matrix: their count and each node's
+    group, numbered from 0 (union-find over its edges: a hatched window has a few hundred
+    hairlines, each beside a handful)."""
+    parent = list(range(len(adjacent)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b in zip(*np.nonzero(np.triu(adjacent, 1)), strict=True):
+        ra, rb = root(int(a)), root(int(b))
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    _, group = np.unique([root(i) for i in range(len(adjacent))], return_inverse=True)
+    return int(group.max(initial=-1)) + 1, np.asarray(group, np.int64)
 
 
 def _only(pixels: Pixels, chosen: npt.NDArray[np.bool_]) -> Pixels:
@@ -261,6 +334,7 @@ def _open_letters(labels: Ints, count: int, stats: Ints, where: Area, candidates
     eligible[0] = False
     letters = inside | _letters(labels, count, area, where, candidates)
     letters &= ~_hairlines_beside(labels, count, letters, where)
+    letters &= ~_combs(_pixels(labels, candidates), count, where.line_height)
     if not eligible.any():
         only: Bool = letters[labels]
         return only
@@ -299,11 +373,13 @@ def keep(candidates: Bool, where: Area) -> Kept:
     area = stats[:, cv2.CC_STAT_AREA]
     letters = _letters(labels, count, area, where, candidates)
     letters &= ~_hairlines_beside(labels, count, letters, where)
+    combs = _combs(_pixels(labels, candidates), count, where.line_height)
+    letters &= ~combs
     interior = where.interior
     w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
     within = np.bincount(labels[candidates & ~interior], minlength=count) == 0
     close = np.bincount(labels[candidates & ~where.near], minlength=count) == 0
-    sized = (w <= where.mark_px) & (h <= where.mark_px) & ~letters & within
+    sized = (w <= where.mark_px) & (h <= where.mark_px) & ~letters & ~combs & within
     sized[0] = False
     small = np.zeros_like(sized)
     if (sized & close).any():  # else no cluster of marks reaches the text
@@ -316,10 +392,10 @@ def keep(candidates: Bool, where: Area) -> Kept:
     # the interior); its part inside the lines and the interior is the glyph's. A shape
     # that runs out of the lines inside the interior is art, or an inner outline.
     out_of_lines = np.bincount(labels[candidates & ~where.allowed & interior], minlength=count)
-    crossing = ~letters & ~small & (out_of_lines == 0)
+    crossing = ~letters & ~small & ~combs & (out_of_lines == 0)
     crossing[0] = False
     speck = area < max(6.0, (SPECK_LINES * where.line_height) ** 2)
-    stray = ~letters & ~small & ~crossing & within & ~speck
+    stray = ~letters & ~small & ~crossing & ~combs & within & ~speck
     stray[0] = False
     marks = small[labels]
     glyphs = letters[labels] | marks | (crossing[labels] & where.allowed & interior)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 
 from tests.workers.process import pages
 from tests.workers.process.pages import Bool, Page
@@ -145,4 +146,22 @@ def test_unread_lettering_running_out_of_the_box_is_left_whole() -> None:
     layout, out = erase(page)
     assert [b.kind for b in layout.blocks] == ["caption"]
     assert np.array_equal(out[marks], page.image[marks]), "half of the aside was erased"
+    assert erased_share(page, out) > 0.9
+
+
+@pytest.mark.parametrize("bubble", [False, True])
+def test_speed_lines_a_lines_box_takes_in_keep_their_pixels(bubble: bool) -> None:
+    page = pages.blank(300, 460)
+    if bubble:
+        pages.ellipse(page, (230, 150), (210, 120))
+    # "III": three parallel strokes of a letter's thickness, which are lettering.
+    line = pages.text(page, "III WAIT", (150, 160), scale=1.3, thickness=3)
+    x0, y0, x1, y1 = line.bbox
+    # OCR's box starts well before the text, over a comb of one-pixel speed lines.
+    page.lines[-1] = TextLine(((x0 - 50, y0), (x1, y0), (x1, y1), (x0 - 50, y1)),
+                              line.text, 0.99, False)
+    strokes = _hairlines(page, [(x0 - 44 + 6 * i, y0 + 2) for i in range(6)], 0,
+                         y1 - y0 - 4)
+    _, out = erase(page)
+    assert np.array_equal(out[strokes], page.image[strokes]), "speed lines erased"
     assert erased_share(page, out) > 0.9
