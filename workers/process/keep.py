@@ -181,16 +181,24 @@ def _slanted_hairlines(pixels: Pixels, count: int, line_height: float,
     return out
 
 
-def _combs(pixels: Pixels, count: int, line_height: float) -> npt.NDArray[np.bool_]:
+def _combs(labels: Ints, count: int, stats: Ints, line_height: float,
+           ) -> npt.NDArray[np.bool_]:
     """Per label: one of COMB_TEETH or more hairlines side by side, in any direction, each
     close beside another running the same way: the speed lines or hatching a line box
     takes in at its end. Thinner than a letter's stroke at the line's size, so kanji of
     parallel strokes (川, 三) are not."""
-    s = _strokes(pixels, count)
-    hair = (s.length >= COMB_LONG_LINES * line_height) \
-        & (s.thick <= max(1.0, COMB_THIN_LINES * line_height))
-    hair[0] = False
+    thin = max(1.0, COMB_THIN_LINES * line_height)
     out = np.zeros(count, bool)
+    # Only shapes that may be such a stroke are measured: long enough across their box,
+    # and with no more pixels than a stroke that long and twice that thin would have.
+    span = np.hypot(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
+    maybe = (span >= COMB_LONG_LINES * line_height) \
+        & (stats[:, cv2.CC_STAT_AREA] <= 2 * thin * span)
+    maybe[0] = False
+    if maybe.sum() < COMB_TEETH:
+        return out
+    s = _strokes(_pixels(labels, maybe[labels]), count)
+    hair = maybe & (s.length >= COMB_LONG_LINES * line_height) & (s.thick <= thin)
     picked = np.flatnonzero(hair)
     if len(picked) < COMB_TEETH:
         return out
@@ -334,7 +342,7 @@ def _open_letters(labels: Ints, count: int, stats: Ints, where: Area, candidates
     eligible[0] = False
     letters = inside | _letters(labels, count, area, where, candidates)
     letters &= ~_hairlines_beside(labels, count, letters, where)
-    letters &= ~_combs(_pixels(labels, candidates), count, where.line_height)
+    letters &= ~_combs(labels, count, stats, where.line_height)
     if not eligible.any():
         only: Bool = letters[labels]
         return only
@@ -373,7 +381,7 @@ def keep(candidates: Bool, where: Area) -> Kept:
     area = stats[:, cv2.CC_STAT_AREA]
     letters = _letters(labels, count, area, where, candidates)
     letters &= ~_hairlines_beside(labels, count, letters, where)
-    combs = _combs(_pixels(labels, candidates), count, where.line_height)
+    combs = _combs(labels, count, stats, where.line_height)
     letters &= ~combs
     interior = where.interior
     w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
