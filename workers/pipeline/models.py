@@ -35,11 +35,12 @@ def ocr_engine_count(machine: MachineSettings) -> int:
 
 def thread_budget(machine: MachineSettings) -> int:
     """Threads of a model call that can use several (LaMa, OpenCV): half the cores, and two
-    where there are two or three. The stages run at once, but each call takes its threads'
-    cores from the hand-out (`workers.cores`) first, so they never oversubscribe; what a
-    call of several threads costs is the wait for that many cores to be free, short while
-    every section is short (the OCR reads a line at a time on a CPU). On two cores LaMa on
-    both made the manga workload's first page 0.5 s sooner at the same wall time."""
+    where there are two or three. The stages run at once, but an inpainting call takes
+    that many cores from the hand-out (`workers.cores`) first, so it does not crowd the
+    others; what it costs is the wait for that many cores to be free, short while every
+    section is short (the OCR reads a line at a time on a CPU). On two cores LaMa on both
+    made the manga workload's first page 0.5 s sooner at the same wall time. (OpenCV's
+    threads run inside one-core sections, the page analysis: briefly, on both cores.)"""
     if machine.threads > 0:
         return machine.threads
     cores = os.cpu_count() or 2
