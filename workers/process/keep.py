@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from workers.process.morph import Bool, components, dilate
+from workers.process.strokes import Ints, combs, only, pixels_of, slanted_hairlines
 
 # A shape may have this share of its pixels outside its line box (plus the slack) ...
 POKE_SHARE = 0.1
@@ -56,24 +57,6 @@ MAX_FRAME_DENSITY = 0.5
 # (paper grain, JPEG speckle), not art that would make the region something else.
 SPECK_LINES = 0.15
 
-# A mark OCR did not read is no lettering when it is a straight hairline at a slant: a
-# stroke of hatching or a speed line, at least this many line heights long, at most this
-# many thick, and this many degrees or more off both of the page's axes (a long-vowel bar
-# or a dash runs along an axis).
-HAIRLINE_LONG_LINES = 0.3
-HAIRLINE_THIN_LINES = 0.1
-HAIRLINE_SLANT = 15.0
-
-# A comb: this many hairlines or more side by side (each at least COMB_LONG_LINES of a line
-# long, at most COMB_THIN_LINES thick, within COMB_TURN degrees of its neighbours' direction).
-COMB_TEETH = 4
-COMB_LONG_LINES = 0.25
-COMB_THIN_LINES = 0.06
-COMB_TURN = 10.0
-# Teeth this many line heights apart (centre to centre) or less are side by side; the
-# upright strokes of neighbouring letters (니, 네, 가 in a thin hangul face) lie further.
-COMB_GAP_LINES = 0.5
-
 # Mark-sized shapes this many line heights apart (or less) belong to one cluster.
 MARK_GAP_LINES = 0.25
 
@@ -81,7 +64,6 @@ MARK_GAP_LINES = 0.25
 # past the colour tolerance pixel by pixel), never a letter's stroke.
 GRAIN_PX = 4
 
-Ints = npt.NDArray[np.integer]
 
 
 @dataclass(slots=True)
@@ -128,119 +110,6 @@ def _letters(labels: Ints, count: int, area: Ints, where: Area, shapes: Bool,
     return ok
 
 
-Pixels = tuple[Ints, Ints, Ints]
-
-
-def _pixels(labels: Ints, shapes: Bool) -> Pixels:
-    """Rows, columns and labels of the shapes' pixels: the per-shape figures below are
-    summed over these, not over the whole window."""
-    points = cv2.findNonZero(shapes.astype(np.uint8))
-    if points is None:
-        empty = np.zeros(0, np.int64)
-        return empty, empty, empty
-    xy = np.asarray(points, np.int64).reshape(-1, 2)
-    xs, ys = xy[:, 0], xy[:, 1]
-    return ys, xs, labels[ys, xs]
-
-
-@dataclass(frozen=True, slots=True)
-class Strokes:
-    """Per label, each shape seen as a straight stroke, from the second moments of its
-    pixels (a line `length` long and `t` thick has variances length²/12 and t²/12 along
-    and across its axis): its centre, length, thickness and direction (degrees, 0-180)."""
-
-    x: npt.NDArray[np.float64]
-    y: npt.NDArray[np.float64]
-    length: npt.NDArray[np.float64]
-    thick: npt.NDArray[np.float64]
-    degrees: npt.NDArray[np.float64]
-
-
-def _strokes(pixels: Pixels, count: int) -> Strokes:
-    ys, xs, lab = pixels
-    n = np.maximum(np.bincount(lab, minlength=count), 1).astype(np.float64)
-    x, y = xs.astype(np.float64), ys.astype(np.float64)
-    mx, my = np.bincount(lab, x, count) / n, np.bincount(lab, y, count) / n
-    sxx = np.bincount(lab, x * x, count) / n - mx * mx
-    syy = np.bincount(lab, y * y, count) / n - my * my
-    sxy = np.bincount(lab, x * y, count) / n - mx * my
-    half, spread = (sxx + syy) / 2, np.sqrt(((sxx - syy) / 2) ** 2 + sxy ** 2)
-    return Strokes(mx, my, np.sqrt(12 * (half + spread)),
-                   np.sqrt(12 * np.maximum(half - spread, 0.0)),
-                   np.degrees(0.5 * np.arctan2(2 * sxy, sxx - syy)) % 180)
-
-
-def _slanted_hairlines(pixels: Pixels, count: int, line_height: float,
-                       ) -> npt.NDArray[np.bool_]:
-    """Per label: a straight thin stroke at a slant."""
-    s = _strokes(pixels, count)
-    degrees = s.degrees % 90
-    slanted = (degrees >= HAIRLINE_SLANT) & (degrees <= 90 - HAIRLINE_SLANT)
-    out: npt.NDArray[np.bool_] = (s.length >= HAIRLINE_LONG_LINES * line_height) \
-        & (s.thick <= max(1.5, HAIRLINE_THIN_LINES * line_height)) & slanted
-    return out
-
-
-def _combs(labels: Ints, count: int, stats: Ints, line_height: float,
-           ) -> npt.NDArray[np.bool_]:
-    """Per label: one of COMB_TEETH or more hairlines side by side, in any direction, each
-    close beside another running the same way: the speed lines or hatching a line box
-    takes in at its end. Thinner than a letter's stroke at the line's size, so kanji of
-    parallel strokes (川, 三) are not."""
-    thin = max(1.0, COMB_THIN_LINES * line_height)
-    out = np.zeros(count, bool)
-    # Only shapes that may be such a stroke are measured: long enough across their box,
-    # and with no more pixels than a stroke that long and twice that thin would have.
-    span = np.hypot(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
-    maybe = (span >= COMB_LONG_LINES * line_height) \
-        & (stats[:, cv2.CC_STAT_AREA] <= 2 * thin * span)
-    maybe[0] = False
-    if maybe.sum() < COMB_TEETH:
-        return out
-    s = _strokes(_pixels(labels, maybe[labels]), count)
-    hair = maybe & (s.length >= COMB_LONG_LINES * line_height) & (s.thick <= thin)
-    picked = np.flatnonzero(hair)
-    if len(picked) < COMB_TEETH:
-        return out
-    dx = s.x[picked][:, None] - s.x[picked][None, :]
-    dy = s.y[picked][:, None] - s.y[picked][None, :]
-    turn = np.abs(s.degrees[picked][:, None] - s.degrees[picked][None, :])
-    turn = np.minimum(turn, 180 - turn)
-    beside = (np.hypot(dx, dy) <= COMB_GAP_LINES * line_height) & (turn <= COMB_TURN)
-    # Teeth beside teeth: the comb is the connected group, counted whole.
-    n, group = _groups(beside)
-    sizes = np.bincount(group, minlength=n)
-    out[picked] = sizes[group] >= COMB_TEETH
-    return out
-
-
-def _groups(adjacent: npt.NDArray[np.bool_]) -> tuple[int, Ints]:
-    """The connected groups of a symmetric adjacency matrix: their count and each node's
-    group, numbered from 0 (union-find over its edges: a hatched window has a few hundred
-    hairlines, each beside a handful)."""
-    parent = list(range(len(adjacent)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for a, b in zip(*np.nonzero(np.triu(adjacent, 1)), strict=True):
-        ra, rb = root(int(a)), root(int(b))
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    _, group = np.unique([root(i) for i in range(len(adjacent))], return_inverse=True)
-    return int(group.max(initial=-1)) + 1, np.asarray(group, np.int64)
-
-
-def _only(pixels: Pixels, chosen: npt.NDArray[np.bool_]) -> Pixels:
-    """The pixels of the chosen labels."""
-    ys, xs, lab = pixels
-    keep = chosen[lab]
-    return ys[keep], xs[keep], lab[keep]
-
-
 def _whole_clusters(labels: Ints, count: int, sized: npt.NDArray[np.bool_],
                     small: npt.NDArray[np.bool_], close: npt.NDArray[np.bool_],
                     solid: npt.NDArray[np.bool_], beyond: Callable[[], Bool] | None,
@@ -282,13 +151,13 @@ def _hairlines_beside(labels: Ints, count: int, chosen: npt.NDArray[np.bool_], w
     into their slack: the edge of the hatching or speed lines the text is set beside.
     (Inside the boxes a thin slanted stroke may be a letter's: an exclamation mark, a
     katakana stroke.)"""
-    pixels = _pixels(labels, chosen[labels])
+    pixels = pixels_of(labels, chosen[labels])
     ys, xs, lab = pixels
     outside = np.bincount(lab[~where.boxes[ys, xs]], minlength=count) > 0
     outside[0] = False
     if not outside.any():
         return outside
-    out: npt.NDArray[np.bool_] = outside & _slanted_hairlines(_only(pixels, outside), count,
+    out: npt.NDArray[np.bool_] = outside & slanted_hairlines(only(pixels, outside), count,
                                                               where.line_height)
     return out
 
@@ -342,7 +211,7 @@ def _open_letters(labels: Ints, count: int, stats: Ints, where: Area, candidates
     eligible[0] = False
     letters = inside | _letters(labels, count, area, where, candidates)
     letters &= ~_hairlines_beside(labels, count, letters, where)
-    letters &= ~_combs(labels, count, stats, where.line_height)
+    letters &= ~combs(labels, count, stats, where.line_height)
     if not eligible.any():
         only: Bool = letters[labels]
         return only
@@ -381,29 +250,29 @@ def keep(candidates: Bool, where: Area) -> Kept:
     area = stats[:, cv2.CC_STAT_AREA]
     letters = _letters(labels, count, area, where, candidates)
     letters &= ~_hairlines_beside(labels, count, letters, where)
-    combs = _combs(labels, count, stats, where.line_height)
-    letters &= ~combs
+    teeth = combs(labels, count, stats, where.line_height)
+    letters &= ~teeth
     interior = where.interior
     w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
     within = np.bincount(labels[candidates & ~interior], minlength=count) == 0
     close = np.bincount(labels[candidates & ~where.near], minlength=count) == 0
-    sized = (w <= where.mark_px) & (h <= where.mark_px) & ~letters & ~combs & within
+    sized = (w <= where.mark_px) & (h <= where.mark_px) & ~letters & ~teeth & within
     sized[0] = False
     small = np.zeros_like(sized)
     if (sized & close).any():  # else no cluster of marks reaches the text
         reach = where.reach if where.reach is not None else where.near
         small = sized & (np.bincount(labels[candidates & ~reach], minlength=count) == 0)
-        small &= ~_slanted_hairlines(_pixels(labels, sized[labels]), count, where.line_height)
+        small &= ~slanted_hairlines(pixels_of(labels, sized[labels]), count, where.line_height)
         small = _whole_clusters(labels, count, sized, small, close, area > GRAIN_PX,
                                 where.beyond, where.line_height)
     # A glyph that touches the outline: what lies outside the lines is outline (outside
     # the interior); its part inside the lines and the interior is the glyph's. A shape
     # that runs out of the lines inside the interior is art, or an inner outline.
     out_of_lines = np.bincount(labels[candidates & ~where.allowed & interior], minlength=count)
-    crossing = ~letters & ~small & ~combs & (out_of_lines == 0)
+    crossing = ~letters & ~small & ~teeth & (out_of_lines == 0)
     crossing[0] = False
     speck = area < max(6.0, (SPECK_LINES * where.line_height) ** 2)
-    stray = ~letters & ~small & ~crossing & ~combs & within & ~speck
+    stray = ~letters & ~small & ~crossing & ~teeth & within & ~speck
     stray[0] = False
     marks = small[labels]
     glyphs = letters[labels] | marks | (crossing[labels] & where.allowed & interior)
