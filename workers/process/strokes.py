@@ -67,6 +67,7 @@ class Strokes:
 
 
 def strokes_of(pixels: Pixels, count: int) -> Strokes:
+    """The shapes of `pixels` (`pixels_of`), labels 0 to `count` - 1, as strokes."""
     ys, xs, lab = pixels
     n = np.maximum(np.bincount(lab, minlength=count), 1).astype(np.float64)
     x, y = xs.astype(np.float64), ys.astype(np.float64)
@@ -81,7 +82,7 @@ def strokes_of(pixels: Pixels, count: int) -> Strokes:
 
 
 def slanted_hairlines(pixels: Pixels, count: int, line_height: float,
-                       ) -> npt.NDArray[np.bool_]:
+                      ) -> npt.NDArray[np.bool_]:
     """Per label: a straight thin stroke at a slant."""
     s = strokes_of(pixels, count)
     degrees = s.degrees % 90
@@ -92,7 +93,7 @@ def slanted_hairlines(pixels: Pixels, count: int, line_height: float,
 
 
 def combs(labels: Ints, count: int, stats: Ints, line_height: float,
-           ) -> npt.NDArray[np.bool_]:
+          ) -> npt.NDArray[np.bool_]:
     """Per label: one of COMB_TEETH or more hairlines side by side, in any direction, each
     close beside another running the same way: the speed lines or hatching a line box
     takes in at its end. Thinner than a letter's stroke at the line's size, so kanji of
