@@ -21,7 +21,9 @@ boxes, on grey pages (ITU-R 601 luma, as OpenCV and Pillow convert):
 Beside these, `letters_left` is ink left counted only on the ink of dark shapes that stay
 inside the text areas: hand-made boxes often take in a stretch of bubble outline or art,
 whose ink must stay, so ink left cannot reach 0 even on a perfect page; `letters_left`
-can. It is a diagnostic, not one of EVAL.md's figures.
+can. `letter_ghosts` is ghosts counted on that ink alone (in the same boxes, against the
+same background): the outline a box takes in stays dark, and is a "ghost" by the figure's
+letter. Both are diagnostics, not EVAL.md's figures.
 
 A text box without any ink (a box around a few specks) cannot be found or missed, and is
 left out of `found`. Shares whose denominator is empty are None.
@@ -91,6 +93,8 @@ class EraseScore:
     edits: int
     letter_ink: int = 0
     letter_left: int = 0
+    letter_ghost_ink: int = 0
+    letter_ghosts: int = 0
 
     @property
     def found_share(self) -> float | None:
@@ -120,11 +124,16 @@ class EraseScore:
     def letters_left_share(self) -> float | None:
         return _share(self.letter_left, self.letter_ink)
 
+    @property
+    def letter_ghost_share(self) -> float | None:
+        return _share(self.letter_ghosts, self.letter_ghost_ink)
+
     def figures(self) -> dict[str, float | None]:
         return {"found": self.found_share, "ink_left": self.ink_left_share,
                 "ghosts": self.ghost_share, "art_lost": self.art_lost_share,
                 "spill": self.spill_per_mille, "cer": self.cer,
-                "letters_left": self.letters_left_share}
+                "letters_left": self.letters_left_share,
+                "letter_ghosts": self.letter_ghost_share}
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -181,8 +190,9 @@ def _cer_counts(blocks: Sequence[EraseBlock], truth: Sequence[TruthBox]) -> tupl
 
 
 def _ghosts(gin: npt.NDArray[np.int16], gout: npt.NDArray[np.int16], ink: Bool,
-            truth: Sequence[TruthBox]) -> tuple[int, int]:
-    """(ink pixels in flat boxes, of which ghosts)."""
+            truth: Sequence[TruthBox], counted: Bool | None = None) -> tuple[int, int]:
+    """(ink pixels in flat boxes, of which ghosts); `counted`: count only these of the
+    ink pixels (the boxes and their background are the same)."""
     height, width = gin.shape
     total = ghosts = 0
     for t in truth:
@@ -200,6 +210,8 @@ def _ghosts(gin: npt.NDArray[np.int16], gout: npt.NDArray[np.int16], ink: Bool,
             continue
         out_box = gout[y0:y1, x0:x1]
         median = float(np.median(out_box[~box_ink]))
+        if counted is not None:
+            box_ink = box_ink & counted[y0:y1, x0:x1]
         total += int(box_ink.sum())
         ghosts += int((np.abs(out_box[box_ink] - median) > GHOST_DIFF).sum())
     return total, ghosts
@@ -242,11 +254,13 @@ def erase_score(before: Image, after: Image, blocks: Sequence[EraseBlock],
             found += 1
 
     text_ink = ink & inside
-    letter_ink = text_ink & _stays_inside(gin, text_area)
+    stays = _stays_inside(gin, text_area)
+    letter_ink = text_ink & stays
     art_ink = ink & ~text_area
     changed = np.abs(after.astype(np.int16) - before.astype(np.int16)).max(axis=2) \
         > SPILL_CHANGE
     ghost_ink, ghosts = _ghosts(gin, gout, ink, truth)
+    letter_ghost_ink, letter_ghosts = _ghosts(gin, gout, ink, truth, stays)
     chars, edits = _cer_counts(blocks, truth)
     return EraseScore(
         boxes=len(truth), boxes_with_ink=with_ink, found=found,
@@ -255,7 +269,8 @@ def erase_score(before: Image, after: Image, blocks: Sequence[EraseBlock],
         art_ink=int(art_ink.sum()), art_lost=int((lightened[art_ink] > ART_LIGHTENED).sum()),
         spill_px=int((changed & ~text_area).sum()), pixels=width * height,
         chars=chars, edits=edits, letter_ink=int(letter_ink.sum()),
-        letter_left=int((lightened[letter_ink] < LIGHTENED).sum()))
+        letter_left=int((lightened[letter_ink] < LIGHTENED).sum()),
+        letter_ghost_ink=letter_ghost_ink, letter_ghosts=letter_ghosts)
 
 
 def erase_totals(scores: Sequence[EraseScore]) -> dict[str, float | int | None]:
@@ -277,6 +292,7 @@ def erase_totals(scores: Sequence[EraseScore]) -> dict[str, float | int | None]:
         "spill": mean([s.spill_per_mille for s in scores]),
         "cer": _share(sum(s.edits for s in scores), chars),
         "letters_left": mean([s.letters_left_share for s in scores]),
+        "letter_ghosts": mean([s.letter_ghost_share for s in scores]),
     }
 
 

@@ -124,7 +124,8 @@ def figures(r: PageRecord, row: bool = False) -> str:
                  f"found {_bad(fmt(e['found']), (e['found'] or 0) < 0.96)} · "
                  f"ink left {_bad(fmt(e['ink_left']), (e['ink_left'] or 0) > 0.05)} "
                  f"(letters {fmt(e['letters_left'])}) · "
-                 f"ghosts {_bad(fmt(e['ghosts']), (e['ghosts'] or 0) > 0.03)} · "
+                 f"ghosts {_bad(fmt(e['ghosts']), (e['ghosts'] or 0) > 0.03)} "
+                 f"(letters {fmt(e['letter_ghosts'])}) · "
                  f"art lost {_bad(fmt(art, 4), art is not None and art > 0.005)} · "
                  f"spill {_bad(fmt(e['spill']), (e['spill'] or 0) > 0.4)}‰ · "
                  f"CER {fmt(e['cer'])}</td></tr>")

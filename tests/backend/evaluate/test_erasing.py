@@ -50,7 +50,8 @@ def test_a_clean_erase() -> None:
     after[BAR] = 255
     s = score(after)
     assert s.figures() == {"found": 1.0, "ink_left": 0.0, "ghosts": 0.0, "art_lost": 0.0,
-                           "spill": 0.0, "cer": 0.0, "letters_left": 0.0}
+                           "spill": 0.0, "cer": 0.0, "letters_left": 0.0,
+                           "letter_ghosts": 0.0}
     assert s.ink == 80 and s.art_ink == 100
 
 
@@ -129,6 +130,20 @@ def test_letters_left_leaves_out_ink_that_runs_out_of_the_box() -> None:
     s = erase_score(before, after, [EraseBlock(BOX, "ABC")], [TruthBox(BOX, "ABC")])
     assert s.ink_left_share == pytest.approx(20 / 100)
     assert s.letters_left_share == 0.0
+    # The outline stays dark on the white box: a "ghost" by EVAL.md's letter, not a letter's.
+    assert s.ghost_share == pytest.approx(20 / 100)
+    assert s.letter_ghost_share == 0.0
+    assert s.letter_ghost_ink == 80
+
+
+def test_a_letters_ghost_counts_as_a_letters_ghost() -> None:
+    before = page()
+    before[20:40, 21] = 0
+    before[0:20, 21] = 0
+    after = before.copy()
+    after[BAR] = 200  # the letters erased to a grey shape
+    s = erase_score(before, after, [EraseBlock(BOX, "ABC")], [TruthBox(BOX, "ABC")])
+    assert s.letter_ghost_share == 1.0
 
 
 def test_totals_are_means_over_pages_and_cer_over_characters() -> None:
