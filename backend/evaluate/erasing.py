@@ -18,12 +18,8 @@ boxes, on grey pages (ITU-R 601 luma, as OpenCV and Pillow convert):
 - CER: per text box the block overlapping it most (at least 30 % of the box); edit distance
   of letters, digits and CJK (NFKC, case-folded), summed and divided by the truth's length.
 
-Beside these, `letters_left` is ink left counted only on the ink of dark shapes that stay
-inside the text areas: hand-made boxes often take in a stretch of bubble outline or art,
-whose ink must stay, so ink left cannot reach 0 even on a perfect page; `letters_left`
-can. `letter_ghosts` is ghosts counted on that ink alone (in the same boxes, against the
-same background): the outline a box takes in stays dark, and is a "ghost" by the figure's
-letter. Both are diagnostics, not EVAL.md's figures.
+Diagnostics: `letters_left`, `letter_ghosts`, counted only on dark shapes that stay inside
+the text areas (hand-made boxes take in bubble outline or art, whose ink must stay).
 
 A text box without any ink (a box around a few specks) cannot be found or missed, and is
 left out of `found`. Shares whose denominator is empty are None.
@@ -191,8 +187,7 @@ def _cer_counts(blocks: Sequence[EraseBlock], truth: Sequence[TruthBox]) -> tupl
 
 def _ghosts(gin: npt.NDArray[np.int16], gout: npt.NDArray[np.int16], ink: Bool,
             truth: Sequence[TruthBox], counted: Bool | None = None) -> tuple[int, int]:
-    """(ink pixels in flat boxes, of which ghosts); `counted`: count only these of the
-    ink pixels (the boxes and their background are the same)."""
+    """(ink pixels in flat boxes, of which ghosts); `counted`: only these ink pixels."""
     height, width = gin.shape
     total = ghosts = 0
     for t in truth:
@@ -254,13 +249,12 @@ def erase_score(before: Image, after: Image, blocks: Sequence[EraseBlock],
             found += 1
 
     text_ink = ink & inside
-    stays = _stays_inside(gin, text_area)
-    letter_ink = text_ink & stays
+    letter_ink = text_ink & (stays := _stays_inside(gin, text_area))
     art_ink = ink & ~text_area
     changed = np.abs(after.astype(np.int16) - before.astype(np.int16)).max(axis=2) \
         > SPILL_CHANGE
-    ghost_ink, ghosts = _ghosts(gin, gout, ink, truth)
-    letter_ghost_ink, letter_ghosts = _ghosts(gin, gout, ink, truth, stays)
+    (ghost_ink, ghosts), (letter_ghost_ink, letter_ghosts) = \
+        _ghosts(gin, gout, ink, truth), _ghosts(gin, gout, ink, truth, stays)
     chars, edits = _cer_counts(blocks, truth)
     return EraseScore(
         boxes=len(truth), boxes_with_ink=with_ink, found=found,
