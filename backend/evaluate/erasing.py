@@ -186,10 +186,10 @@ def _cer_counts(blocks: Sequence[EraseBlock], truth: Sequence[TruthBox]) -> tupl
 
 
 def _ghosts(gin: npt.NDArray[np.int16], gout: npt.NDArray[np.int16], ink: Bool,
-            truth: Sequence[TruthBox], counted: Bool | None = None) -> tuple[int, int]:
-    """(ink pixels in flat boxes, of which ghosts); `counted`: only these ink pixels."""
+            truth: Sequence[TruthBox], letters: Bool) -> tuple[int, int, int, int]:
+    """Ink pixels in flat boxes and of those the ghosts; the same on `letters` only."""
     height, width = gin.shape
-    total = ghosts = 0
+    counts = np.zeros(4, np.int64)
     for t in truth:
         x0, y0, x1, y1 = _clip(t.bbox, width, height)
         if x1 <= x0 or y1 <= y0:
@@ -204,12 +204,11 @@ def _ghosts(gin: npt.NDArray[np.int16], gout: npt.NDArray[np.int16], ink: Bool,
         if p90 - p10 >= FLAT_SPAN:
             continue
         out_box = gout[y0:y1, x0:x1]
-        median = float(np.median(out_box[~box_ink]))
-        if counted is not None:
-            box_ink = box_ink & counted[y0:y1, x0:x1]
-        total += int(box_ink.sum())
-        ghosts += int((np.abs(out_box[box_ink] - median) > GHOST_DIFF).sum())
-    return total, ghosts
+        ghost = box_ink & (np.abs(out_box - float(np.median(out_box[~box_ink]))) > GHOST_DIFF)
+        own = letters[y0:y1, x0:x1]
+        counts += (box_ink.sum(), ghost.sum(), (box_ink & own).sum(), (ghost & own).sum())
+    total, ghosts, letter_total, letter_ghosts = (int(c) for c in counts)
+    return total, ghosts, letter_total, letter_ghosts
 
 
 def _stays_inside(gin: npt.NDArray[np.int16], text_area: Bool) -> Bool:
@@ -253,8 +252,7 @@ def erase_score(before: Image, after: Image, blocks: Sequence[EraseBlock],
     art_ink = ink & ~text_area
     changed = np.abs(after.astype(np.int16) - before.astype(np.int16)).max(axis=2) \
         > SPILL_CHANGE
-    (ghost_ink, ghosts), (letter_ghost_ink, letter_ghosts) = \
-        _ghosts(gin, gout, ink, truth), _ghosts(gin, gout, ink, truth, stays)
+    ghost_ink, ghosts, letter_ghost_ink, letter_ghosts = _ghosts(gin, gout, ink, truth, stays)
     chars, edits = _cer_counts(blocks, truth)
     return EraseScore(
         boxes=len(truth), boxes_with_ink=with_ink, found=found,

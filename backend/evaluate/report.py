@@ -94,7 +94,7 @@ def summary(report: dict[str, Any]) -> str:
         out.append(f"erasing ({er['pages']} pages with boxes): found {_f(er['found'], 3)}, "
                    f"ink left {_f(er['ink_left'], 3)} (letters only "
                    f"{_f(er['letters_left'], 3)}), ghosts {_f(er['ghosts'], 3)} (letters "
-                   f"only {_f(er.get('letter_ghosts'), 3)}), art lost "
+                   f"only {_f(er['letter_ghosts'], 3)}), art lost "
                    f"{_f(er['art_lost'], 4)} (worst page {_f(er['art_lost_max'], 4)}), "
                    f"spill {_f(er['spill'], 2)}‰, CER {_f(er['cer'], 3)}")
     stages = ", ".join(f"{k} {v['mean']:.2f}" for k, v in t["timings"].items())
