@@ -4,18 +4,25 @@ Each line on a flat colour looks for the region of that colour around it
 (`workers.process.regions`); an enclosed one that holds nothing but lettering is a bubble
 (or a caption box), shared by every line whose centre lies in it. A detector's bubble boxes,
 when one ran, are trusted first.
+
+An enclosed region holding several separate groups of lines, with art drawn into it from
+its edge (far from convex), is a panel with text set on its white: its lines are read
+block by block, not as one bubble, and never grouped with lines outside it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from workers.process.colours import rgb
 from workers.process.glyphs import Glyphs, flat_glyphs
+from workers.process.grouping import group_lines
 from workers.process.lines import line_size
-from workers.process.morph import dilate
+from workers.process.morph import Bool, dilate
 from workers.process.regions import Region, Searches, find_region
 from workers.types import RGB, Box, Image, TextLine, grow_box
 
@@ -26,6 +33,22 @@ SAME_FILL = 40
 MAX_STRAY_SHARE = 0.2
 # Pixels this close to the median colour around the glyphs make the fill colour.
 FILL_NOISE = 8
+# A panel: an enclosed region holding at least this many separate groups of lines whose
+# interior covers less than this share of its convex hull (a bubble, its tail cut off,
+# is close to convex; a panel has art drawn into it from its border).
+PANEL_GROUPS = 3
+PANEL_SOLIDITY = 0.85
+
+
+@dataclass(slots=True)
+class Bubbles:
+    """What `find_bubbles` found: the bubbles, each line's bubble (index or None) and
+    each line's panel (an index into `panels`, or None)."""
+
+    regions: list[Region]
+    owners: list[int | None]
+    panels: list[Region]
+    panel_of: list[int | None]
 
 
 def centre(box: Box) -> tuple[int, int]:
@@ -68,14 +91,15 @@ def _detected(image: Image, lines: Sequence[TextLine], fills: Sequence[RGB | Non
 
 
 def find_bubbles(image: Image, lines: Sequence[TextLine], fills: Sequence[RGB | None],
-                 hints: Sequence[Box] = (), memo: Searches | None = None,
-                 ) -> tuple[list[Region], list[int | None]]:
-    """The enclosed regions the lines sit in, and each line's region index (or None).
+                 hints: Sequence[Box] = (), memo: Searches | None = None) -> Bubbles:
+    """The enclosed regions the lines sit in, and each line's region (see `Bubbles`).
     `image`: the page, best denoised; `hints`: bubble boxes from a detector, trusted over
     the classical search; `memo`: where the searches around single lines are kept (the
     caller looks around a block of one line again)."""
     regions: list[Region] = []
     owners: list[int | None] = [None] * len(lines)
+    panels: list[Region] = []
+    panel_of: list[int | None] = [None] * len(lines)
     _detected(image, lines, fills, hints, regions, owners)
 
     # Big lines first: their region is found once and the small ones fall in it.
@@ -95,7 +119,12 @@ def find_bubbles(image: Image, lines: Sequence[TextLine], fills: Sequence[RGB | 
         size = line_size(line)
         region = find_region(image, [line.bbox], size, fill, area(line.bbox),
                              others=[ln.bbox for ln in lines], memo=memo)
-        if region.enclosed and is_bubble(region, lines, size):
+        if not region.enclosed:
+            continue
+        if is_panel(region, lines):
+            if not any(p.box == region.box for p in panels):
+                panels.append(region)
+        elif is_bubble(region, lines, size):
             regions.append(region)
             owners[i] = len(regions) - 1
 
@@ -107,7 +136,15 @@ def find_bubbles(image: Image, lines: Sequence[TextLine], fills: Sequence[RGB | 
             known = [j for j, r in enumerate(regions) if r.contains(cx, cy)]
             if known:
                 owners[i] = known[0]
-    return regions, owners
+    # A line on a panel's white is the panel's only once it has no bubble of its own: the
+    # panel around a bubble contains the bubble's lines too.
+    for i, line in enumerate(lines):
+        if owners[i] is None:
+            cx, cy = centre(line.bbox)
+            inside = [k for k, p in enumerate(panels) if p.contains(cx, cy)]
+            if inside:
+                panel_of[i] = min(inside, key=lambda k: area(panels[k].box))
+    return Bubbles(regions, owners, panels, panel_of)
 
 
 def fill_near(image: Image, region: Region, glyphs: Glyphs, line_height: float) -> RGB:
@@ -144,3 +181,20 @@ def is_bubble(region: Region, lines: Sequence[TextLine], line_height: float) -> 
         return False
     glyphs = flat_glyphs(region, inside, line_height)
     return glyphs.stray <= MAX_STRAY_SHARE * glyphs.strokes + line_height**2
+
+
+def solidity(mask: Bool) -> float:
+    """The share of its convex hull a mask covers."""
+    points = cv2.findNonZero(mask.astype(np.uint8))
+    if points is None:
+        return 0.0
+    hull = float(cv2.contourArea(cv2.convexHull(points)))
+    return min(1.0, float(np.count_nonzero(mask)) / hull) if hull > 0 else 1.0
+
+
+def is_panel(region: Region, lines: Sequence[TextLine]) -> bool:
+    """Whether an enclosed region is a panel with text set on it (see the module doc)."""
+    inside = [ln for ln in lines if region.contains(*centre(ln.bbox))]
+    if len(inside) < PANEL_GROUPS or len(group_lines(inside)) < PANEL_GROUPS:
+        return False
+    return solidity(region.interior) < PANEL_SOLIDITY

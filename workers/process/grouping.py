@@ -57,18 +57,22 @@ def _same_block(a: TextLine, b: TextLine, bg_a: RGB | None = None,
 
 def group_lines(lines: Sequence[TextLine],
                 backgrounds: Sequence[RGB | None] | None = None,
-                owners: Sequence[int | None] | None = None) -> list[list[TextLine]]:
+                owners: Sequence[int | None] | None = None,
+                panels: Sequence[int | None] | None = None) -> list[list[TextLine]]:
     """`owners`: the enclosed region (bubble) each line sits in, or None. One bubble is one
     block, whatever the gaps between its lines; lines in different bubbles, or one in a
-    bubble and one outside, never share a block."""
+    bubble and one outside, never share a block. `panels`: the panel each line is set in,
+    or None; lines in different panels, or one in a panel and one outside, never share a
+    block either."""
     bgs = backgrounds or [None] * len(lines)
     own = owners or [None] * len(lines)
+    pan = panels or [None] * len(lines)
     parents = list(range(len(lines)))
     for i in range(len(lines)):
         for j in range(i + 1, len(lines)):
             if own[i] is not None and own[i] == own[j]:
                 same = True
-            elif own[i] != own[j]:
+            elif own[i] != own[j] or pan[i] != pan[j]:
                 same = False
             else:
                 same = _same_block(lines[i], lines[j], bgs[i], bgs[j])
@@ -87,9 +91,10 @@ def _union(boxes: Sequence[Box]) -> Box:
 
 def make_blocks(lines: Sequence[TextLine], right_to_left: bool,
                 backgrounds: Sequence[RGB | None] | None = None,
-                owners: Sequence[int | None] | None = None) -> list[Block]:
+                owners: Sequence[int | None] | None = None,
+                panels: Sequence[int | None] | None = None) -> list[Block]:
     blocks: list[Block] = []
-    for group in group_lines(lines, backgrounds, owners):
+    for group in group_lines(lines, backgrounds, owners, panels):
         vertical = sum(ln.vertical for ln in group) * 2 > len(group)
         direction: Direction = "v" if vertical else "h"
         if vertical:

@@ -2,10 +2,13 @@
 erase plan. No model weights.
 
 1. Each line on a flat colour looks for the region of that colour around it; an enclosed
-   one is a bubble (or a caption box), shared by every line whose centre lies in it.
-2. Lines are grouped into blocks: one bubble is one block; outside bubbles, by geometry.
+   one is a bubble (or a caption box), shared by every line whose centre lies in it, or a
+   panel when it holds several groups of lines and art cuts into it (`bubbles`).
+2. Lines are grouped into blocks: one bubble is one block; outside bubbles, by geometry,
+   never across a panel's border.
 3. Each block gets its glyph mask (`workers.process.glyphs`) and its plan: `fill` with the
-   region's colour when it sits on a flat region (clipped to the bubble's interior), the
+   region's colour when it sits on a flat region (clipped to the bubble's or the panel's
+   interior; text on a panel is lettered as text on the art), the
    inpainter on the glyph mask otherwise. Big lettering straight on the art is a sound
    effect: it keeps its pixels (not in the mask), as most readers want.
 """
@@ -20,7 +23,7 @@ import cv2
 import numpy as np
 
 from workers.lang import detect_source_lang
-from workers.process.bubbles import area, fill_near, find_bubbles, is_bubble
+from workers.process.bubbles import area, fill_near, find_bubbles, is_bubble, is_panel
 from workers.process.colours import denoised, line_fill
 from workers.process.glyphs import Glyphs, flat_glyphs, textured_glyphs
 from workers.process.grouping import make_blocks
@@ -125,8 +128,11 @@ class _Page:
         self.fills = [line_fill(smooth, ln.bbox, smooth_grey) for ln in lines]
         # Searches around single lines, met again as blocks of one line off a bubble.
         self.searches: Searches = {}
-        self.regions, self.owners = find_bubbles(image, lines, self.fills, hints, self.searches)
+        self.lines = lines
+        self.bubbles = find_bubbles(image, lines, self.fills, hints, self.searches)
+        self.regions, self.owners = self.bubbles.regions, self.bubbles.owners
         self.owner_of = {id(ln): o for ln, o in zip(lines, self.owners, strict=True)}
+        self.panel_of = {id(ln): p for ln, p in zip(lines, self.bubbles.panel_of, strict=True)}
         self.fill_of = {id(ln): f for ln, f in zip(lines, self.fills, strict=True)}
         sizes = [line_size(ln) for ln in lines]
         self.usual_height = statistics.median(sizes) if sizes else 0.0
@@ -149,17 +155,33 @@ class _Page:
         belongs to a credits row (`credits`), and keeps its lettering."""
         lh = block_size(block.lines)
         owner = self.owner_of[id(block.lines[0])]
-        region = self.regions[owner] if owner is not None else self._open_region(block, lh)
+        panel = self.panel_of[id(block.lines[0])]
+        on_panel = panel is not None
+        if owner is not None:
+            region: Region | None = self.regions[owner]
+        elif panel is not None:
+            region = self.bubbles.panels[panel]
+        else:
+            region = self._open_region(block, lh)
         if region is not None:
-            if owner is None and region.enclosed and not is_bubble(region, block.lines, lh):
-                region.enclosed = False
+            if owner is None and not on_panel and region.enclosed:
+                if is_panel(region, self.lines):
+                    on_panel = True
+                elif not is_bubble(region, block.lines, lh):
+                    region.enclosed = False
             glyphs = flat_glyphs(region, block.lines, lh, self.image)
             colour = fill_near(self.image, region, glyphs, lh)
             block.erase, block.background = "fill", colour
-            if region.enclosed:
+            if region.enclosed and not on_panel:
                 region.fill = colour
                 block.bubble = make_bubble(region, lh)
                 block.kind = "caption" if is_rectangle(region.interior) else "bubble"
+            elif region.enclosed:
+                # Text set on a panel's white: erased like a bubble's, clipped to the
+                # panel's interior (its `bubble`), but lettered as text on the art, in
+                # the free space around it, not across the panel.
+                block.bubble = make_bubble(region, lh)
+                block.kind = "art"
             else:
                 # Display lettering off a bubble (a title, a shout) is drawn, not set:
                 # it keeps its pixels like a sound effect on the art.
@@ -202,7 +224,8 @@ def analyse_page(image: Image, text: PageText, source: str,
     vertical_share = sum(ln.vertical for ln in lines) / max(len(lines), 1)
     right_to_left = lang in RTL_VERTICAL and vertical_share >= 0.3
     page = _Page(image, lines, bubbles, lang)
-    blocks = make_blocks(lines, right_to_left, page.fills, page.owners)
+    blocks = make_blocks(lines, right_to_left, page.fills, page.owners,
+                         page.bubbles.panel_of)
     mask: Mask = np.zeros((height, width), np.uint8)
     credited = credits(blocks)
     for block in blocks:

@@ -43,11 +43,15 @@ def text_area(block: Block, others: Sequence[Box], width: int, height: int,
     grown = clamp_box((x0 - pad, y0 - pad, x1 + pad, y1 + pad), width, height)
     if widen:
         grown = _widened(grown, width) or grown
+    dx, dy = round(reach * block.line_height), round(reach * block.line_height / 2)
     if reach > 0:
-        dx, dy = round(reach * block.line_height), round(reach * block.line_height / 2)
         gx0, gy0, gx1, gy1 = grown
         grown = clamp_box((gx0 - dx, gy0 - dy, gx1 + dx, gy1 + dy), width, height)
-    return clamp_box(clear_of(grown, own, others), width, height)
+    # A neighbour's room grows as far as this one's: a neighbour that close splits the space
+    # between them, and each room stops short of the halfway line so that the two
+    # translations never touch.
+    return clamp_box(clear_of(grown, own, others, gap=pad, near=(pad + dx, pad + dy)),
+                     width, height)
 
 
 def open_region(image: Image, block: Block, area: Box, background: RGB) -> BoolArray | None:
@@ -79,26 +83,29 @@ def open_region(image: Image, block: Block, area: Box, background: RGB) -> BoolA
     return out
 
 
-def clear_of(box: Box, own: Box, others: Sequence[Box]) -> Box:
-    """`box` shrunk so that it stops halfway between `own` and each other block it reaches."""
+def clear_of(box: Box, own: Box, others: Sequence[Box], *, gap: int = 0,
+             near: tuple[int, int] = (0, 0)) -> Box:
+    """`box` shrunk so that it stops `gap` pixels short of halfway between `own` and each
+    other block it reaches, or comes within `near` (x, y) pixels of; never inside `own`."""
     x0, y0, x1, y1 = box
     ox0, oy0, ox1, oy1 = own
+    nx, ny = near
     for bx0, by0, bx1, by1 in others:
-        if bx0 >= x1 or bx1 <= x0 or by0 >= y1 or by1 <= y0:
+        if bx0 - nx >= x1 or bx1 + nx <= x0 or by0 - ny >= y1 or by1 + ny <= y0:
             continue
         # Candidate cuts, one per side the other block lies on; keep the one losing least area.
         cuts: list[tuple[int, Box]] = []
         if bx0 >= ox1:
-            nx1 = max(ox1, (ox1 + bx0) // 2)
+            nx1 = max(ox1, (ox1 + bx0) // 2 - gap)
             cuts.append(((x1 - nx1) * (y1 - y0), (x0, y0, nx1, y1)))
         if bx1 <= ox0:
-            nx0 = min(ox0, (ox0 + bx1 + 1) // 2)
+            nx0 = min(ox0, (ox0 + bx1 + 1) // 2 + gap)
             cuts.append(((nx0 - x0) * (y1 - y0), (nx0, y0, x1, y1)))
         if by0 >= oy1:
-            ny1 = max(oy1, (oy1 + by0) // 2)
+            ny1 = max(oy1, (oy1 + by0) // 2 - gap)
             cuts.append(((y1 - ny1) * (x1 - x0), (x0, y0, x1, ny1)))
         if by1 <= oy0:
-            ny0 = min(oy0, (oy0 + by1 + 1) // 2)
+            ny0 = min(oy0, (oy0 + by1 + 1) // 2 + gap)
             cuts.append(((ny0 - y0) * (x1 - x0), (x0, ny0, x1, y1)))
         if cuts:
             x0, y0, x1, y1 = min(cuts, key=lambda c: c[0])[1]

@@ -49,6 +49,9 @@ AIR_LAST = 0.05
 AIR_OPEN = 0.2
 # How far past its own box (in line heights) text on a flat background may spread.
 OPEN_REACH = 1.0
+# A bubble found around text on a panel is the panel itself when their boxes overlap by
+# more than this share of their union.
+SAME_REGION = 0.5
 # Hyphenating is worth it only when it buys this much size over whole words.
 HYPHEN_GAIN = 1.2
 # A balloon this much taller than wide is a vertical one (for ja/zh targets).
@@ -132,7 +135,17 @@ def _plan(block: Block, text: str, face: FontFace, original: Image, inpainted: I
           cap: int) -> _Plan:
     h, w = inpainted.shape[:2]
     own = clamp_box(block.bbox, w, h)
-    bubble = block.bubble if block.bubble is not None else find_bubble(inpainted, block)
+    if block.kind in ("bubble", "caption") and block.bubble is not None:
+        bubble: Bubble | None = block.bubble
+    else:
+        # Analysis found no bubble (a bubble whose outline has a gap, a block made by hand):
+        # look again on the erased page, where the text no longer breaks the region up.
+        bubble = find_bubble(inpainted, block)
+        if bubble is not None and block.bubble is not None and _same_region(bubble, block.bubble):
+            # Text on a panel's white has the panel as its `bubble` (its erasing was
+            # clipped to it) but is lettered like text on the art: a room the size of the
+            # panel would set it over the art in the panel's middle.
+            bubble = None
     lang = base_lang(target)
     by_chars = lang in CHAR_WRAPPED
     if bubble is not None:
@@ -140,7 +153,7 @@ def _plan(block: Block, text: str, face: FontFace, original: Image, inpainted: I
         vertical = by_chars and (block.direction == "v" or _tall(bubble.box))
         room = (_bubble_room(bubble, cut, own, others, vertical)
                 or Room.rect(cut, vertical=vertical))
-        kind: BlockKind = block.kind if block.bubble is not None else "bubble"
+        kind: BlockKind = block.kind if bubble is block.bubble else "bubble"
         air = AIR_CAPTION if kind == "caption" else AIR_BUBBLE
         polygon: Polygon | None = bubble.polygon
         on_art = False
@@ -234,6 +247,19 @@ def _clear(mask: npt.NDArray[np.bool_], x0: int, y0: int, own: Box,
         if a1 > a0 and b1 > b0:
             out[b0:b1, a0:a1] = False
     return out
+
+
+def _same_region(a: Bubble, b: Bubble) -> bool:
+    """Whether two bubbles' boxes overlap by more than half their union."""
+    x0, y0 = max(a.box[0], b.box[0]), max(a.box[1], b.box[1])
+    x1, y1 = min(a.box[2], b.box[2]), min(a.box[3], b.box[3])
+    inter = max(0, x1 - x0) * max(0, y1 - y0)
+    union = _area(a.box) + _area(b.box) - inter
+    return union > 0 and inter > SAME_REGION * union
+
+
+def _area(box: Box) -> int:
+    return (box[2] - box[0]) * (box[3] - box[1])
 
 
 def _tall(box: Box) -> bool:

@@ -135,3 +135,17 @@ def test_clear_of_cuts_the_side_facing_the_other_block() -> None:
     grown = (50, 90, 200, 210)
     assert clear_of(grown, own, [(160, 100, 180, 200)]) == (50, 90, 140, 210)
     assert clear_of(grown, own, [(300, 100, 320, 200)]) == grown
+
+
+def test_rooms_of_close_neighbours_stop_short_of_each_other() -> None:
+    # Two columns 55 px apart: neither box reaches the other, but each room grows by a
+    # line height towards the other and the two would overlap.
+    left = block((100, 100, 130, 300), direction="v", index=0, line_height=30)
+    right = block((185, 100, 215, 300), direction="v", index=1, line_height=30)
+    a = text_area(left, [right.bbox], 400, 400, widen=True, reach=1.0)
+    b = text_area(right, [left.bbox], 400, 400, widen=True, reach=1.0)
+    assert a[2] < 157 < b[0], (a, b)
+    assert b[0] - a[2] >= 2 * round(0.2 * 30), "a gap of a fifth of a line on each side"
+    # A block far away does not cut the room.
+    assert text_area(left, [(390, 100, 399, 300)], 400, 400, widen=True, reach=1.0) == \
+        text_area(left, [], 400, 400, widen=True, reach=1.0)
