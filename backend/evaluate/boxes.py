@@ -5,31 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from workers.types import Box
-
-
-def area(box: Box) -> int:
-    return max(0, box[2] - box[0]) * max(0, box[3] - box[1])
-
-
-def intersection(a: Box, b: Box) -> int:
-    return area((max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])))
-
-
-def iou(a: Box, b: Box) -> float:
-    inter = intersection(a, b)
-    union = area(a) + area(b) - inter
-    return inter / union if union > 0 else 0.0
+from workers.types import Box, box_area, intersection, iou
 
 
 def covered(inner: Box, outer: Box) -> float:
     """Share of `inner` that lies inside `outer`."""
-    return intersection(inner, outer) / max(area(inner), 1)
+    return intersection(inner, outer) / max(box_area(inner), 1)
 
 
 def overlap_smaller(a: Box, b: Box) -> float:
     """Intersection over the smaller box: 1 when one box holds the other."""
-    return intersection(a, b) / max(min(area(a), area(b)), 1)
+    return intersection(a, b) / max(min(box_area(a), box_area(b)), 1)
 
 
 def pad(box: Box, margin: int) -> Box:

@@ -36,10 +36,9 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from backend.evaluate.boxes import area, intersection
 from backend.evaluate.dataset import GroundTruth
 from backend.evaluate.textdiff import edit_distance
-from workers.types import Box, Image, PageResult
+from workers.types import Box, Image, PageResult, box_area, intersection
 
 INK_WINDOW = 9
 INK_BELOW_MAX = 60
@@ -178,7 +177,7 @@ def _cer_counts(blocks: Sequence[EraseBlock], truth: Sequence[TruthBox]) -> tupl
             if inter > best_inter:
                 best, best_inter = b, inter
         hyp = ""
-        if best is not None and best_inter >= CER_OVERLAP * max(area(t.bbox), 1):
+        if best is not None and best_inter >= CER_OVERLAP * max(box_area(t.bbox), 1):
             hyp = letters(best.source_text)
         chars += len(ref)
         edits += edit_distance(ref, hyp)

@@ -19,7 +19,19 @@ import cv2
 import numpy as np
 
 from workers.inpaint.fills import MASK_REACH, apply_fills, model_pixels, unfilled
-from workers.types import Block, Box, Crop, Image, Mask, PageLayout, SizeClass, overlaps, u8
+from workers.types import (
+    Block,
+    Box,
+    Crop,
+    Image,
+    Mask,
+    PageLayout,
+    SizeClass,
+    box_area,
+    intersection,
+    overlaps,
+    u8,
+)
 
 ROUND_TO = 16
 # Above this long side a crop is a `long` one: batched separately, as it needs more memory.
@@ -45,10 +57,6 @@ def _margin(line_height: float) -> int:
     return int(min(64, max(8, 0.6 * line_height)))
 
 
-def _area(box: Box) -> int:
-    return max(0, box[2] - box[0]) * max(0, box[3] - box[1])
-
-
 def _union(a: Box, b: Box) -> Box:
     return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
 
@@ -66,9 +74,8 @@ def _merge(boxes: list[Box]) -> list[Box]:
                 if not overlaps(box, other):
                     continue
                 union = _union(box, other)
-                inter = (max(box[0], other[0]), max(box[1], other[1]),
-                         min(box[2], other[2]), min(box[3], other[3]))
-                if _area(union) <= MERGE_SLACK * (_area(box) + _area(other) - _area(inter)):
+                inter = intersection(box, other)
+                if box_area(union) <= MERGE_SLACK * (box_area(box) + box_area(other) - inter):
                     out[i] = union
                     merged = True
                     break

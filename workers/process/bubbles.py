@@ -24,7 +24,7 @@ from workers.process.grouping import group_lines
 from workers.process.lines import line_size
 from workers.process.morph import Bool, dilate
 from workers.process.regions import Region, Searches, find_region
-from workers.types import RGB, Box, Image, TextLine, grow_box
+from workers.types import RGB, Box, Image, TextLine, box_area, grow_box
 
 # Two fills further apart than this (per channel) are two different regions.
 SAME_FILL = 40
@@ -55,10 +55,6 @@ def centre(box: Box) -> tuple[int, int]:
     return (box[0] + box[2]) // 2, (box[1] + box[3]) // 2
 
 
-def area(box: Box) -> int:
-    return max(0, box[2] - box[0]) * max(0, box[3] - box[1])
-
-
 def _near(a: RGB, b: RGB) -> bool:
     return max(abs(p - q) for p, q in zip(a, b, strict=True)) <= SAME_FILL
 
@@ -71,19 +67,19 @@ def _detected(image: Image, lines: Sequence[TextLine], fills: Sequence[RGB | Non
               hints: Sequence[Box], regions: list[Region], owners: list[int | None]) -> None:
     """Regions inside the bubbles a detector saw (smallest first, so a bubble inside a
     bigger one keeps its own lines)."""
-    for box in sorted(hints, key=area):
+    for box in sorted(hints, key=box_area):
         members = [i for i, ln in enumerate(lines)
                    if owners[i] is None and _inside(box, *centre(ln.bbox))]
         with_fill = [i for i in members if fills[i] is not None]
         if not with_fill:
             continue
-        seed = max(with_fill, key=lambda i: area(lines[i].bbox))
+        seed = max(with_fill, key=lambda i: box_area(lines[i].bbox))
         fill = fills[seed]
         if fill is None:
             continue
         boxes = [lines[i].bbox for i in members]
         region = find_region(image, boxes, line_size(lines[seed]), fill,
-                             sum(area(b) for b in boxes), bubble=box)
+                             sum(box_area(b) for b in boxes), bubble=box)
         if region.enclosed:
             regions.append(region)
             for i in members:
@@ -103,7 +99,7 @@ def find_bubbles(image: Image, lines: Sequence[TextLine], fills: Sequence[RGB | 
     _detected(image, lines, fills, hints, regions, owners)
 
     # Big lines first: their region is found once and the small ones fall in it.
-    order = sorted(range(len(lines)), key=lambda i: -area(lines[i].bbox))
+    order = sorted(range(len(lines)), key=lambda i: -box_area(lines[i].bbox))
     for i in order:
         if owners[i] is not None:
             continue
@@ -117,7 +113,7 @@ def find_bubbles(image: Image, lines: Sequence[TextLine], fills: Sequence[RGB | 
             continue
         line = lines[i]
         size = line_size(line)
-        region = find_region(image, [line.bbox], size, fill, area(line.bbox),
+        region = find_region(image, [line.bbox], size, fill, box_area(line.bbox),
                              others=[ln.bbox for ln in lines], memo=memo)
         if not region.enclosed:
             continue
@@ -143,7 +139,7 @@ def find_bubbles(image: Image, lines: Sequence[TextLine], fills: Sequence[RGB | 
             cx, cy = centre(line.bbox)
             inside = [k for k, p in enumerate(panels) if p.contains(cx, cy)]
             if inside:
-                panel_of[i] = min(inside, key=lambda k: area(panels[k].box))
+                panel_of[i] = min(inside, key=lambda k: box_area(panels[k].box))
     return Bubbles(regions, owners, panels, panel_of)
 
 

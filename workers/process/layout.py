@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from workers.lang import detect_source_lang
-from workers.process.bubbles import area, fill_near, find_bubbles, is_bubble, is_panel
+from workers.process.bubbles import fill_near, find_bubbles, is_bubble, is_panel
 from workers.process.colours import denoised, line_fill
 from workers.process.glyphs import Glyphs, flat_glyphs, textured_glyphs
 from workers.process.grouping import make_blocks
@@ -40,6 +40,7 @@ from workers.types import (
     PageLayout,
     PageText,
     TextLine,
+    box_area,
     is_cjk_char,
     u8,
 )
@@ -145,7 +146,7 @@ class _Page:
             return None
         boxes = [ln.bbox for ln in block.lines]
         region = find_region(self.image, boxes, line_height, fills[len(fills) // 2],
-                             sum(area(b) for b in boxes), memo=self.searches)
+                             sum(box_area(b) for b in boxes), memo=self.searches)
         if _covered(region, boxes) < MIN_REGION_SHARE:
             return None
         return region
@@ -209,7 +210,7 @@ def _covered(region: Region, boxes: Sequence[Box]) -> float:
     are holes in it)."""
     x0, y0, _, _ = region.box
     inside = box_mask(region.interior.shape, (x0, y0), boxes) & region.interior
-    total = sum(area(b) for b in boxes)
+    total = sum(box_area(b) for b in boxes)
     return float(inside.sum()) / max(total, 1)
 
 

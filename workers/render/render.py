@@ -37,7 +37,17 @@ from workers.render.sizing import (
     readable_floor,
 )
 from workers.render.wrap import normalize
-from workers.types import Block, BlockKind, Box, Bubble, Image, PageLayout, Polygon, RenderedBlock
+from workers.types import (
+    Block,
+    BlockKind,
+    Box,
+    Bubble,
+    Image,
+    PageLayout,
+    Polygon,
+    RenderedBlock,
+    iou,
+)
 
 # Air between the letters and the wall, in font sizes.
 AIR_BUBBLE = 0.3
@@ -141,7 +151,8 @@ def _plan(block: Block, text: str, face: FontFace, original: Image, inpainted: I
         # Analysis found no bubble (a bubble whose outline has a gap, a block made by hand):
         # look again on the erased page, where the text no longer breaks the region up.
         bubble = find_bubble(inpainted, block)
-        if bubble is not None and block.bubble is not None and _same_region(bubble, block.bubble):
+        if bubble is not None and block.bubble is not None \
+                and iou(bubble.box, block.bubble.box) > SAME_REGION:
             # Text on a panel's white has the panel as its `bubble` (its erasing was
             # clipped to it) but is lettered like text on the art: a room the size of the
             # panel would set it over the art in the panel's middle.
@@ -247,19 +258,6 @@ def _clear(mask: npt.NDArray[np.bool_], x0: int, y0: int, own: Box,
         if a1 > a0 and b1 > b0:
             out[b0:b1, a0:a1] = False
     return out
-
-
-def _same_region(a: Bubble, b: Bubble) -> bool:
-    """Whether two bubbles' boxes overlap by more than half their union."""
-    x0, y0 = max(a.box[0], b.box[0]), max(a.box[1], b.box[1])
-    x1, y1 = min(a.box[2], b.box[2]), min(a.box[3], b.box[3])
-    inter = max(0, x1 - x0) * max(0, y1 - y0)
-    union = _area(a.box) + _area(b.box) - inter
-    return union > 0 and inter > SAME_REGION * union
-
-
-def _area(box: Box) -> int:
-    return (box[2] - box[0]) * (box[3] - box[1])
 
 
 def _tall(box: Box) -> bool:

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from backend.evaluate.boxes import covered, iou, match_boxes, xywh_to_box
+from backend.evaluate.boxes import covered, match_boxes, xywh_to_box
+from workers.types import iou
 
 
 def test_iou_of_known_boxes() -> None:
