@@ -17,20 +17,21 @@ from workers.types import PageText
 POT = (210, 255)
 
 
-def _panel_page(art: bool = True) -> Page:
-    """A panel with three separate groups of lines on its white and, when `art`, a pot
-    drawn into it from its bottom border."""
-    page = blank(420, 440)
+PANEL_LINES = (("HELLO THERE", (26, 52)), ("MY FRIEND", (26, 86)),
+               ("IT IS", (268, 52)), ("SO COLD", (268, 86)),
+               ("SOUP", (26, 350)), ("IS READY", (26, 384)))
+
+
+def _panel_page(height: int = 420,
+                lines: tuple[tuple[str, tuple[int, int]], ...] = PANEL_LINES) -> Page:
+    """A panel with a pot drawn into it from its bottom border, and `lines` (three
+    separate groups on the panel's white by default)."""
+    page = blank(height, 440)
     rectangle(page, (10, 10, 430, 410), thickness=3)
-    if art:
-        cv2.circle(page.image, POT, 100, (0, 0, 0), -1)
-        page.image[330:407, 185:235] = 0
-    text(page, "HELLO THERE", (26, 52), scale=1.1)
-    text(page, "MY FRIEND", (26, 86), scale=1.1)
-    text(page, "IT IS", (268, 52), scale=1.1)
-    text(page, "SO COLD", (268, 86), scale=1.1)
-    text(page, "SOUP", (26, 350), scale=1.1)
-    text(page, "IS READY", (26, 384), scale=1.1)
+    cv2.circle(page.image, POT, 100, (0, 0, 0), -1)
+    page.image[330:407, 185:235] = 0
+    for words, origin in lines:
+        text(page, words, origin, scale=1.1)
     return page
 
 
@@ -52,15 +53,8 @@ def test_a_panel_with_art_drawn_into_it_is_no_bubble() -> None:
 def test_the_panels_lines_stay_out_of_blocks_outside_it() -> None:
     # A line just below the panel, set close under its last lines: by geometry alone it
     # would join them.
-    page = blank(470, 440)
-    rectangle(page, (10, 10, 430, 410), thickness=3)
-    cv2.circle(page.image, POT, 100, (0, 0, 0), -1)
-    page.image[330:407, 185:235] = 0
-    for words, origin in (("HELLO THERE", (26, 52)), ("MY FRIEND", (26, 86)),
-                          ("IT IS", (268, 52)), ("SO COLD", (268, 86)),
-                          ("SOUP", (26, 360)), ("IS READY", (26, 394)),
-                          ("THE END", (26, 436))):
-        text(page, words, origin, scale=1.1)
+    page = _panel_page(470, (*PANEL_LINES[:4], ("SOUP", (26, 360)), ("IS READY", (26, 394)),
+                             ("THE END", (26, 436))))
     layout = analyse_page(page.image, PageText(page.lines), "en")
     texts = sorted(b.source_text for b in layout.blocks)
     assert "THE END" in texts and "SOUP IS READY" in texts, texts
