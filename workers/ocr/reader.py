@@ -73,13 +73,13 @@ class PageReader:
     def detect(self, image: Image) -> list[TextLine]:
         """Line boxes (no text yet) of the whole page, tall strips tiled."""
         height, width = image.shape[:2]
-        boxes: list[TextLine] = []
+        per_tile: list[list[TextLine]] = []
         for tile in plan_tiles(width, height, self.det_limit):
             with CORES.held(current_order()):
                 quads = self.detector.detect(image[tile.y0 : tile.y1])
             shifted = (shift_line(_line(q), tile.y0) for q in quads)
-            boxes.extend(ln for ln in shifted if keep_in_tile(ln, tile))
-        return merge_lines(boxes)
+            per_tile.append([ln for ln in shifted if keep_in_tile(ln, tile)])
+        return merge_lines(per_tile)
 
     def read(self, image: Image, source: str = "auto") -> PageText:
         """The page's lines and language. A small image of which nothing is read is read

@@ -11,7 +11,7 @@ a line cut by a tile's inner edge is dropped there, and lines seen whole twice a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from workers.types import TextLine
@@ -84,13 +84,18 @@ def _area(line: TextLine) -> int:
     return (x1 - x0) * (y1 - y0)
 
 
-def merge_lines(lines: Iterable[TextLine], threshold: float = 0.6) -> list[TextLine]:
-    """Drop duplicates: of two lines covering mostly the same pixels, keep the one with more
-    text, then the bigger box (detections before recognition have no text yet)."""
-    ranked = sorted(lines, key=lambda ln: (len(ln.text), _area(ln), ln.score), reverse=True)
-    kept: list[TextLine] = []
-    for line in ranked:
-        if all(_overlap_ratio(line, k) < threshold for k in kept):
-            kept.append(line)
-    kept.sort(key=lambda ln: (ln.bbox[1], ln.bbox[0]))
-    return kept
+def merge_lines(tiles: Sequence[Sequence[TextLine]], threshold: float = 0.6) -> list[TextLine]:
+    """The lines of all tiles, in page order, without the duplicates of the overlaps: of two
+    lines from different tiles covering mostly the same pixels, keep the one with more text,
+    then the bigger box (detections before recognition have no text yet). Two lines of one
+    tile are never duplicates: one detector pass does not see a line twice, and a small line
+    overlapping a big one is its own line (a subtitle under a title's descenders)."""
+    ranked = sorted(((ln, i) for i, lines in enumerate(tiles) for ln in lines),
+                    key=lambda t: (len(t[0].text), _area(t[0]), t[0].score), reverse=True)
+    kept: list[tuple[TextLine, int]] = []
+    for line, tile in ranked:
+        if all(t == tile or _overlap_ratio(line, k) < threshold for k, t in kept):
+            kept.append((line, tile))
+    out = [ln for ln, _ in kept]
+    out.sort(key=lambda ln: (ln.bbox[1], ln.bbox[0]))
+    return out

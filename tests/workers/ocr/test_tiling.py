@@ -41,5 +41,13 @@ def test_duplicates_from_two_tiles_merge_into_the_longer_reading() -> None:
     a = line(10, 1000, 300, 1040, "HELLO THERE", 0.95)
     b = shift_line(line(12, 0, 298, 41, "HELLO THER", 0.99), 1000)
     c = line(10, 1100, 300, 1140, "SECOND LINE")
-    merged = merge_lines([a, b, c])
+    merged = merge_lines([[a, c], [b]])
     assert [m.text for m in merged] == ["HELLO THERE", "SECOND LINE"]
+
+
+def test_a_small_line_under_a_big_one_of_the_same_tile_is_kept() -> None:
+    # A subtitle reaching into a title's box: most of its own area overlaps the title's.
+    title = line(10, 0, 600, 120)
+    subtitle = line(200, 100, 370, 132)
+    assert len(merge_lines([[title, subtitle]])) == 2
+    assert len(merge_lines([[title], [subtitle]])) == 1
