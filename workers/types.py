@@ -80,6 +80,13 @@ class Block:
         return sep.join(line.text for line in self.lines).strip()
 
     @property
+    def lettered_in(self) -> Bubble | None:
+        """The bubble its translation is fitted into: its own, for a speech bubble or a
+        caption. Text on a panel's white has the panel as its `bubble` (its erasing is
+        clipped to it) but is lettered where it stands, like text on the art."""
+        return self.bubble if self.kind in ("bubble", "caption") else None
+
+    @property
     def line_height(self) -> float:
         if not self.lines:
             return 0.0

@@ -199,11 +199,11 @@ def render(env: Env, v: Values) -> Produced:
 
 def unrendered(layout: PageLayout) -> list[RenderedBlock]:
     """The sidecar's blocks when nothing is lettered (translator `none`): each with the box
-    a translation would be fitted into (its bubble's, else its own)."""
-    return [RenderedBlock(b.index, b.bubble.box if b.bubble is not None else b.bbox,
+    a translation would be fitted into (its bubble's, else its own; `Block.lettered_in`)."""
+    return [RenderedBlock(b.index, bubble.box if bubble is not None else b.bbox,
                           b.direction, b.source_text, "", 0, (0, 0, 0), b.erase, kind=b.kind,
-                          bubble=b.bubble.polygon if b.bubble is not None else None)
-            for b in layout.blocks]
+                          bubble=bubble.polygon if bubble is not None else None)
+            for b, bubble in ((b, b.lettered_in) for b in layout.blocks)]
 
 
 Body = Callable[[Env, Values], Produced]

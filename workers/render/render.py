@@ -145,8 +145,8 @@ def _plan(block: Block, text: str, face: FontFace, original: Image, inpainted: I
           cap: int) -> _Plan:
     h, w = inpainted.shape[:2]
     own = clamp_box(block.bbox, w, h)
-    if block.kind in ("bubble", "caption") and block.bubble is not None:
-        bubble: Bubble | None = block.bubble
+    if block.lettered_in is not None:
+        bubble: Bubble | None = block.lettered_in
     else:
         # Analysis found no bubble (a bubble whose outline has a gap, a block made by hand):
         # look again on the erased page, where the text no longer breaks the region up.
