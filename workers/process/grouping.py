@@ -2,7 +2,12 @@
 
 Two lines belong to one block when they are neighbours across the reading direction (the next
 line below, or the next column to the left), overlap along it, and have about the same glyph
-size — and do not sit on two different flat colours (a caption box above a bubble). Blocks
+size — and do not sit on two different flat colours (a caption box above a bubble). On a
+panel, where the lines of several bubbles whose outlines run together are grouped by this
+geometry alone, columns of vertical text also start level: speech is lettered top-aligned,
+and the next bubble's column beside it starts higher or lower (on the samples, the columns
+of one text start within 0.4 of a line of each other; display lettering on the art may be
+staggered on purpose, and is not held to it). Blocks
 are then ordered like a reader reads the page: rows top to bottom, and within a row left to
 right — or right to left for vertical Japanese/Chinese (manga order).
 """
@@ -16,6 +21,8 @@ from workers.types import RGB, Block, Box, Direction, TextLine
 # Gap between neighbouring lines, in line heights, still read as one block.
 MAX_GAP = 0.9
 MAX_SIZE_RATIO = 1.7
+# On a panel, columns of one vertical text start within this many line widths of each other.
+MAX_TOP_SHIFT = 0.5
 # Two flat backgrounds further apart than this (per channel) are two different boxes.
 MAX_BACKGROUND_DIFF = 48
 
@@ -28,7 +35,8 @@ def _parent(parents: list[int], i: int) -> int:
 
 
 def _same_block(a: TextLine, b: TextLine, bg_a: RGB | None = None,
-                bg_b: RGB | None = None) -> bool:
+                bg_b: RGB | None = None, level: bool = False) -> bool:
+    """`level`: vertical columns must start level (lines on a panel)."""
     if a.vertical != b.vertical:
         return False
     if bg_a is not None and bg_b is not None and \
@@ -41,6 +49,8 @@ def _same_block(a: TextLine, b: TextLine, bg_a: RGB | None = None,
     ax0, ay0, ax1, ay1 = a.bbox
     bx0, by0, bx1, by1 = b.bbox
     if a.vertical:
+        if level and abs(ay0 - by0) > MAX_TOP_SHIFT * size:
+            return False
         gap = max(bx0 - ax1, ax0 - bx1)
         along = min(ay1, by1) - max(ay0, by0)
         shorter = min(ay1 - ay0, by1 - by0)
@@ -75,7 +85,7 @@ def group_lines(lines: Sequence[TextLine],
             elif own[i] != own[j] or pan[i] != pan[j]:
                 same = False
             else:
-                same = _same_block(lines[i], lines[j], bgs[i], bgs[j])
+                same = _same_block(lines[i], lines[j], bgs[i], bgs[j], pan[i] is not None)
             if same:
                 parents[_parent(parents, i)] = _parent(parents, j)
     groups: dict[int, list[TextLine]] = {}

@@ -58,3 +58,15 @@ def test_caption_box_and_bubble_on_different_colours_stay_apart() -> None:
     assert [b.source_text for b in apart] == ["THE FOLLOWING DAY", "WHAT A MAN! BOB, RIGHT?"]
     # Lines over art (no flat colour) still group by geometry.
     assert len(make_blocks([caption, *bubble], False, [None, white, None])) == 1
+
+
+def test_columns_of_two_bubbles_on_a_panel_stay_apart_when_they_start_apart() -> None:
+    # Two texts whose balloons run together on a panel's white: "それは マズイ!!" and,
+    # beside it and starting a line lower, "かといって ナナに返したら…" (mokuro nyan 002a).
+    lines = [vline(309, 340, 345, 423, "それは"), vline(279, 340, 318, 446, "マズイ！！"),
+             vline(236, 378, 277, 510, "かといって"), vline(212, 384, 245, 575, "ナナに返したら…")]
+    on_panel = make_blocks(lines, right_to_left=True, panels=[0, 0, 0, 0])
+    assert [b.source_text for b in on_panel] == ["それはマズイ！！", "かといってナナに返したら…"]
+    # Off a panel, display lettering may be staggered on purpose: one text.
+    assert [b.source_text for b in make_blocks(lines, right_to_left=True)] == [
+        "それはマズイ！！かといってナナに返したら…"]
