@@ -4,7 +4,9 @@ the strokes of letters by the second moments of their pixels (`workers.process.k
 A slanted hairline is a stroke of hatching or a speed line, never a mark OCR missed (a
 long-vowel bar or a dash runs along an axis). Hairlines side by side in a comb are speed
 lines or hatching in any direction, inside a line box too: drawn thinner than any letter's
-stroke at the line's size, several within half a line of one another.
+stroke at the line's size, several within half a line of one another. Hatching drawn in short
+dashes is such a comb too: each dash is short beside a big title's line, but many times
+longer than it is thick.
 """
 
 from __future__ import annotations
@@ -33,6 +35,11 @@ COMB_TEETH = 4
 COMB_LONG_LINES = 0.25
 COMB_THIN_LINES = 0.06
 COMB_TURN = 10.0
+# ... or a dash of hatching drawn in short strokes: at least COMB_DASH_PX long and
+# COMB_DASH_SLENDER times as long as it is thick (the bold title "[がぁさん]" of mokuro
+# nyan_000b stands on dashes 10-16 px long and 1.2-1.6 px thick, its line 65 px tall).
+COMB_DASH_PX = 8.0
+COMB_DASH_SLENDER = 6.0
 # Teeth this many line heights apart (centre to centre) or less are side by side; the
 # upright strokes of neighbouring letters (니, 네, 가 in a thin hangul face) lie further.
 COMB_GAP_LINES = 0.5
@@ -102,14 +109,18 @@ def combs(labels: Ints, count: int, stats: Ints, line_height: float,
     out = np.zeros(count, bool)
     # Only shapes that may be such a stroke are measured: long enough across their box,
     # and with no more pixels than a stroke that long and twice that thin would have.
+    long = COMB_LONG_LINES * line_height
     span = np.hypot(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
-    maybe = (span >= COMB_LONG_LINES * line_height) \
+    maybe = (span >= min(long, COMB_DASH_PX)) \
         & (stats[:, cv2.CC_STAT_AREA] <= 2 * thin * span)
     maybe[0] = False
     if maybe.sum() < COMB_TEETH:
         return out
     s = strokes_of(pixels_of(labels, maybe[labels]), count)
-    hair = maybe & (s.length >= COMB_LONG_LINES * line_height) & (s.thick <= thin)
+    # A tooth is long, or a dash of hatching: short, but many times longer than thick.
+    tooth = (s.length >= long) | ((s.length >= COMB_DASH_PX)
+                                  & (s.length >= COMB_DASH_SLENDER * s.thick))
+    hair = maybe & tooth & (s.thick <= thin)
     picked = np.flatnonzero(hair)
     if len(picked) < COMB_TEETH:
         return out

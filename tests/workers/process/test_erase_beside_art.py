@@ -9,7 +9,7 @@ import pytest
 
 from tests.workers.process import pages
 from tests.workers.process.pages import Bool, Page
-from tests.workers.process.test_erase_pages import changed, erase, erased_share
+from tests.workers.process.test_erase_pages import changed, erase, erased_share, near
 from workers.types import TextLine
 
 
@@ -170,4 +170,33 @@ def test_speed_lines_a_lines_box_takes_in_keep_their_pixels(bubble: bool) -> Non
                          y1 - y0 - 4)
     _, out = erase(page)
     assert np.array_equal(out[strokes], page.image[strokes]), "speed lines erased"
+    assert erased_share(page, out) > 0.9
+
+
+@pytest.mark.parametrize("bubble", [False, True])
+def test_hatching_in_short_dashes_under_a_bold_title_keeps_its_pixels(bubble: bool) -> None:
+    page = pages.blank(300, 460)
+    if bubble:
+        pages.ellipse(page, (230, 150), (215, 125))
+    line = pages.text(page, "GO    ON", (80, 180), scale=2.4, thickness=9)
+    x0, y0, x1, y1 = line.bbox
+    # Hatching drawn in short strokes at a slant (each 9 px long, 1 px thick, far shorter
+    # than a quarter of this 50 px line), in rows across the line box and its margin, around
+    # the letters and in the gap between the words.
+    # (Only whole dashes clear of the letters: one touching a letter is a shape with it.)
+    assert page.glyphs is not None
+    clear = ~near(page.glyphs, 3)
+    dashes = np.zeros(page.image.shape[:2], bool)
+    for x in range(x0 - 2, x1 - 6, 9):
+        for y in range(y0 - 10, y1 + 2, 8):
+            dash = np.zeros(page.image.shape[:2], np.uint8)
+            cv2.line(dash, (x, y), (x + 6, y + 6), 255, 1, cv2.LINE_8)
+            if clear[dash > 0].all():
+                dashes |= dash > 0
+    assert dashes.sum() > 300
+    page.image[dashes] = 0
+    _, out = erase(page)
+    # (A dash inside a letter's counter, or alone under a letter, may go with the letters.)
+    kept = (out[dashes] == page.image[dashes]).all(axis=1).mean()
+    assert kept > 0.9, f"only {kept:.0%} of the hatching's pixels kept"
     assert erased_share(page, out) > 0.9
