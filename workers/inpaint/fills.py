@@ -93,8 +93,31 @@ def _reach(block: Block, width: int, height: int) -> Box:
     return grow_box(block.bbox, round(MASK_REACH * block.line_height) + 2, width, height)
 
 
+def _nearest_model(layout: PageLayout) -> Bool:
+    """Per page pixel: the line box nearest to it is a `model` block's (the page is one
+    mask; this says whose glyphs a masked pixel is). Where line boxes overlap, the model
+    block's line wins: its letters there go to the model as before."""
+    height, width = layout.mask.shape
+    seeds = np.zeros((height, width), np.uint8)  # 0: no line, 1: a flat block's, 2: model
+    for block in sorted(layout.blocks, key=lambda b: b.erase == "model"):
+        for line in block.lines:
+            x0, y0, x1, y1 = line.bbox
+            seeds[max(0, y0):max(0, y1), max(0, x0):max(0, x1)] = \
+                2 if block.erase == "model" else 1
+    inside = seeds > 0
+    _, nearest = cv2.distanceTransformWithLabels((~inside).astype(np.uint8), cv2.DIST_L2, 5,
+                                                 labelType=cv2.DIST_LABEL_PIXEL)
+    table = np.zeros(int(nearest.max()) + 1, bool)
+    table[nearest[inside]] = seeds[inside] == 2
+    out: Bool = table[nearest]
+    return out
+
+
 def model_pixels(layout: PageLayout) -> Mask:
-    """The mask pixels of `model` blocks (near their lines, off flat bubbles)."""
+    """The mask pixels of `model` blocks (near their lines, off flat bubbles). A glyph
+    nearer to a flat block's lines is that block's, painted with its colour: a crop of
+    the model's around a column on tone must not take in the letters of a title set on
+    the white beside it (the model would fill them with the tone)."""
     height, width = layout.mask.shape
     area = np.zeros((height, width), bool)
     for block in layout.blocks:
@@ -105,6 +128,8 @@ def model_pixels(layout: PageLayout) -> Mask:
         for line in block.lines:
             x0, y0, x1, y1 = line.bbox
             area[max(0, y0 - pad): y1 + pad, max(0, x0 - pad): x1 + pad] = True
+    if area.any() and any(b.erase == "fill" for b in layout.blocks):
+        area &= _nearest_model(layout)
     for block in layout.blocks:
         if block.erase == "fill" and block.bubble is not None:
             x0, y0, x1, y1 = block.bubble.box

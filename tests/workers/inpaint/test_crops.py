@@ -177,3 +177,22 @@ def test_the_hole_is_the_mask_without_pinholes_and_grown_but_only_the_mask_is_pa
     paste(target, crop, np.zeros_like(crop.image))
     x0, y0, x1, y1 = crop.box
     assert ((target[y0:y1, x0:x1, 0] == 0) == (crop.mask > 0)).all()
+
+
+def test_a_flat_blocks_letters_near_a_model_block_are_painted_not_inpainted() -> None:
+    # A title on white (flat) just right of a column on noise (model): the column's crop
+    # reaches over the title's first letter, which is still the title's, painted white.
+    rng = np.random.default_rng(6)
+    image = np.full((300, 500, 3), 250, np.uint8)
+    image[:, :100] = rng.integers(0, 255, (300, 100, 3), dtype=np.uint8)
+    layout = layout_with([((40, 40, 80, 260), "model"), ((110, 120, 400, 170), "fill")],
+                         (300, 500))
+    layout.blocks[0].background = (20, 20, 20)  # the column's ground: no plain white
+    layout.mask[:] = 0
+    layout.mask[60:240, 50:70] = 255    # the column's letters
+    layout.mask[125:165, 112:140] = 255  # the title's first letter, 32 px from the column's line
+    crops = plan_crops(image, layout)
+    assert crops and all(c.mask[:, max(0, 112 - c.box[0]):].sum() == 0 for c in crops), \
+        "the title's letter went to the model"
+    out = apply_fills(image, layout)
+    assert (out[125:165, 112:140] == 250).all()
