@@ -93,16 +93,16 @@ def _reach(block: Block, width: int, height: int) -> Box:
     return grow_box(block.bbox, round(MASK_REACH * block.line_height) + 2, width, height)
 
 
-def _nearest_model(layout: PageLayout) -> Bool:
-    """Per page pixel: the line box nearest to it is a `model` block's (the page is one
+def _nearest_model(layout: PageLayout, box: Box) -> Bool:
+    """Over `box`: the line box nearest to each pixel is a `model` block's (the page is one
     mask; this says whose glyphs a masked pixel is). Where line boxes overlap, the model
     block's line wins: its letters there go to the model as before."""
-    height, width = layout.mask.shape
-    seeds = np.zeros((height, width), np.uint8)  # 0: no line, 1: a flat block's, 2: model
+    bx0, by0, bx1, by1 = box
+    seeds = np.zeros((by1 - by0, bx1 - bx0), np.uint8)  # 0: no line, 1: a flat block's, 2: model
     for block in sorted(layout.blocks, key=lambda b: b.erase == "model"):
         for line in block.lines:
             x0, y0, x1, y1 = line.bbox
-            seeds[max(0, y0):max(0, y1), max(0, x0):max(0, x1)] = \
+            seeds[max(0, y0 - by0):max(0, y1 - by0), max(0, x0 - bx0):max(0, x1 - bx0)] = \
                 2 if block.erase == "model" else 1
     inside = seeds > 0
     _, nearest = cv2.distanceTransformWithLabels((~inside).astype(np.uint8), cv2.DIST_L2, 5,
@@ -120,16 +120,23 @@ def model_pixels(layout: PageLayout) -> Mask:
     the white beside it (the model would fill them with the tone)."""
     height, width = layout.mask.shape
     area = np.zeros((height, width), bool)
+    reach = 0
     for block in layout.blocks:
         if block.erase != "model":
             continue
         # Glyph masks reach at most MASK_REACH past their line boxes.
         pad = round(MASK_REACH * block.line_height) + 2
+        reach = max(reach, pad)
         for line in block.lines:
             x0, y0, x1, y1 = line.bbox
             area[max(0, y0 - pad): y1 + pad, max(0, x0 - pad): x1 + pad] = True
     if area.any() and any(b.erase == "fill" for b in layout.blocks):
-        area &= _nearest_model(layout)
+        # Every pixel of the area lies within `reach` of a model line on both axes, so a
+        # line nearer to it lies within twice that of the area: the rest of the page (most
+        # of it, and this runs three times per page) need not be looked at.
+        x, y, w, h = cv2.boundingRect(area.astype(np.uint8))
+        x0, y0, x1, y1 = box = grow_box((x, y, x + w, y + h), 2 * reach, width, height)
+        area[y0:y1, x0:x1] &= _nearest_model(layout, box)
     for block in layout.blocks:
         if block.erase == "fill" and block.bubble is not None:
             x0, y0, x1, y1 = block.bubble.box
