@@ -5,7 +5,10 @@ that touches the outline is no hole (it joins the outline, and through it the pa
 so erasing, clipped to the interior, would leave it. Two steps bring it in, near the lines
 only:
 
-- a closing a few pixels wide takes in thin strokes that touch the outline;
+- a closing a few pixels wide takes in thin strokes that touch the outline, but not the
+  outline's own teeth: the inward teeth of a spiky (shouting) outline are as thin as a
+  stroke, and the closing would take in a narrow one with the sliver of page inside it, or
+  round off the tip of a wider one;
 - any other stroke touching the outline from inside is told from the outline by depth: the
   outline is a band at most OUTLINE_LINES thick between the interior and the page beyond,
   so a pixel of a stroke further than that from everything outside the bubble lies inside
@@ -32,13 +35,15 @@ CLOSE_NEAR_LINES = 0.2
 OUTLINE_LINES = 0.2
 
 
-def _letters_on_outline(interior: Bool, near: Bool, line_height: float) -> Bool:
+def _letters_on_outline(interior: Bool, near: Bool, line_height: float,
+                        beyond: Bool) -> Bool:
     """The pixels near the lines, left out of the interior, that lie deeper inside the
-    bubble than the outline is thick."""
+    bubble than the outline is thick (from the page `beyond` it too: a narrow tooth of a
+    spiky outline lies within an outline's width of the interior on both sides)."""
     thick = max(3.0, OUTLINE_LINES * line_height)
     # The bubble as far as an outline could reach: everything within an outline's width
     # of the interior. The outline lies in that rim; a letter it touches lies further in.
-    bubble = dilate(interior, thick)
+    bubble = dilate(interior, thick) & ~beyond
     depth = cv2.distanceTransform(bubble.astype(np.uint8), cv2.DIST_L2, 5)
     deep = bubble & ~interior & (depth > thick + 1)
     if not (deep & near).any():
@@ -51,11 +56,46 @@ def _letters_on_outline(interior: Bool, near: Bool, line_height: float) -> Bool:
     return out
 
 
-def close_over_letters(interior: Bool, window: Box, lines: Sequence[Box],
+def _beyond(interior: Bool, flat: Bool, thick: float) -> Bool:
+    """The page's ground outside the outline: pixels of the region's colour off the
+    interior, in shapes that reach further from it than twice an outline is thick (the
+    counter of a letter that touches the outline stays near the interior)."""
+    off = flat & ~interior
+    count, labels = cv2.connectedComponents(off.astype(np.uint8), connectivity=4)
+    far = np.zeros(count, bool)
+    far[labels[off & ~dilate(interior, 2 * thick)]] = True
+    far[0] = False
+    out: Bool = far[labels]
+    return out
+
+
+def _not_across(part: Bool, closed: Bool, beyond: Bool, thick: float) -> Bool:
+    """`closed` without the shapes the closing added that are the outline's: those that
+    touch the page beyond it (closed over a narrow tooth) or have no pixel further from it
+    than the thickest outline (the rounded tip of a wider tooth). A letter's stroke runs
+    on into the bubble past that."""
+    added = closed & ~part
+    if not added.any() or not beyond.any():
+        return closed
+    count, found = cv2.connectedComponents(added.astype(np.uint8), connectivity=8)
+    labels = np.asarray(found, np.int32)
+    depth = np.asarray(cv2.distanceTransform((~beyond).astype(np.uint8), cv2.DIST_L2, 5),
+                       np.float32)
+    deepest = np.zeros(count, np.float32)
+    np.maximum.at(deepest, labels[added], depth[added])
+    outline = deepest <= thick + 1
+    outline[labels[added & dilate(beyond, 1)]] = True
+    outline[0] = False
+    out: Bool = closed & ~outline[labels]
+    return out
+
+
+def close_over_letters(interior: Bool, flat: Bool, window: Box, lines: Sequence[Box],
                        line_height: float, enclosed: bool = True) -> Bool:
     """`interior` (over `window`, page pixels) with the strokes near `lines` that touch
     the outline taken in (only the closing when the region is not `enclosed`: there is no
-    outline to tell them from)."""
+    outline to tell them from). `flat`: the pixels of the region's colour over `window`,
+    where the page beyond the outline is looked for."""
     reach = round(CLOSE_NEAR_LINES * line_height)
     r = max(1.0, CLOSE_LINES * line_height / 2)
     thick = max(3.0, OUTLINE_LINES * line_height)
@@ -70,7 +110,9 @@ def close_over_letters(interior: Bool, window: Box, lines: Sequence[Box],
     near = box_mask(part.shape, (window[0] + sx0, window[1] + sy0), lines, reach)
     closed = part | (erode(dilate(part, r), r) & near)
     if enclosed:
-        closed |= _letters_on_outline(closed, near, line_height)
+        beyond = _beyond(interior, flat, thick)[sy0:sy1, sx0:sx1]
+        closed = _not_across(part, closed, beyond, thick)
+        closed |= _letters_on_outline(closed, near, line_height, beyond)
     out = interior.copy()
     out[sy0:sy1, sx0:sx1] = closed
     return out

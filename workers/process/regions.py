@@ -226,7 +226,7 @@ def _finish(window: Box, flat: Bool, interior: Bool, enclosed: bool, fill: RGB,
     if enclosed:
         # Every line the bubble may hold, not only the one it was found from.
         lines += [b for b in others if b[0] < x1 and x0 < b[2] and b[1] < y1 and y0 < b[3]]
-    interior = close_over_letters(interior, window, lines, line_height, enclosed)
+    interior = close_over_letters(interior, flat, window, lines, line_height, enclosed)
     return _crop_to(Region(window, flat & interior, interior, enclosed, fill))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 import pytest
@@ -187,3 +189,28 @@ def test_a_narrow_gap_in_the_outline_does_not_let_the_bubble_leak() -> None:
     assert page.outline is not None
     kept = page.outline & (page.image[..., 0] < 128)
     assert np.array_equal(out[kept], page.image[kept])
+
+
+def test_the_teeth_of_a_shouting_bubble_are_kept_where_the_line_box_reaches_them() -> None:
+    page = pages.blank(300, 440)
+    centre, teeth = np.array([220.0, 150.0]), 40
+    angles = np.linspace(0, 2 * np.pi, 2 * teeth, endpoint=False)
+    radii = np.where(np.arange(2 * teeth) % 2 == 0, 1.0, 0.9)[:, None]
+    star = centre + radii * np.stack([190 * np.cos(angles), 120 * np.sin(angles)], axis=1)
+    polygon = [star.round().astype(np.int32)]
+    cv2.fillPoly(page.image, polygon, (255, 255, 255))
+    before = page.image.copy()
+    cv2.polylines(page.image, polygon, True, (0, 0, 0), 2, cv2.LINE_AA)
+    page.outline = changed(before, page.image)
+    top = pages.text(page, "AAARGH", (150, 90), scale=1.2, thickness=3)
+    pages.text(page, "NO WAY", (160, 140), scale=1.2, thickness=3)
+    # OCR's box of the top line runs up over the inward teeth of the outline.
+    x0, y0, x1, y1 = top.bbox
+    tips = round(float(centre[1]) - 0.9 * 120) - 2
+    page.lines[0] = replace(top, polygon=((x0, tips), (x1, tips), (x1, y1), (x0, y1)))
+    assert (page.outline[tips:y0, x0:x1]).any(), "the box must really take in teeth"
+    layout, out = erase(page)
+    assert [b.kind for b in layout.blocks] == ["bubble"]
+    dark = page.outline & (page.image[..., 0] < 128)
+    assert np.array_equal(out[dark], page.image[dark]), "a tooth of the outline was erased"
+    assert erased_share(page, out) > 0.9
