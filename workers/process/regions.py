@@ -27,7 +27,7 @@ import numpy as np
 from workers.process.colours import similar
 from workers.process.interior import close_over_letters
 from workers.process.morph import Bool, box_mask, dilate, erode, fill_holes
-from workers.types import RGB, Box, Image, grow_box
+from workers.types import RGB, Box, Image, box_area, grow_box
 
 # The window starts at the text box plus this many line heights, and doubles up to the cap.
 START_PAD_LINES = 2.0
@@ -45,6 +45,13 @@ MAX_AREA_PER_TEXT = 40.0
 # An enclosed region must hold this share of its line box: text with a light outline on
 # art makes small enclosed islands that hug the glyphs and leave the box's corners out.
 MIN_BOX_INSIDE = 0.9
+# The interior grows into its lines' boxes over pieces at most this far from its colour on
+# average (paper grain and JPEG noise; a light grey beyond the outline is further).
+SAME_FILL = 12
+# ... of the lines with at least this share of their box inside it, and this many pixels
+# around them.
+HELD_SHARE = 0.3
+INTO_LINES_PAD = 3
 
 
 @dataclass(slots=True)
@@ -167,7 +174,7 @@ def find_region(image: Image, seeds: Sequence[Box], line_height: float, fill: RG
     if interior is None:
         empty = np.zeros((window[3] - window[1], window[2] - window[0]), bool)
         return Region(window, empty, empty, False, fill)
-    return _finish(window, flat, interior, enclosed, fill, seeds, line_height, others)
+    return _finish(image, window, flat, interior, enclosed, fill, seeds, line_height, others)
 
 
 def _search(image: Image, seeds: Sequence[Box], line_height: float, fill: RGB,
@@ -217,8 +224,42 @@ def _search(image: Image, seeds: Sequence[Box], line_height: float, fill: RGB,
     return window, flat, fill_holes(body) if enclosed else filled, enclosed
 
 
-def _finish(window: Box, flat: Bool, interior: Bool, enclosed: bool, fill: RGB,
-            seeds: Sequence[Box], line_height: float, others: Sequence[Box] = ()) -> Region:
+def _into_lines(image: Image, interior: Bool, flat: Bool, window: Box, fill: RGB,
+                lines: Sequence[Box]) -> Bool:
+    """The interior grown over its own colour in the boxes of the lines it holds (a share
+    of the box inside): where art reaches in beside the letters (speed lines), the opening cut
+    the strips between its strokes off as necks, and the letters there would stay. A piece
+    only near the colour (the light grey page beyond an outline the lettering breaks) is
+    not the interior's."""
+    x0, y0, x1, y1 = window
+    held = [b for b in lines
+            if interior[max(0, b[1] - y0):max(0, b[3] - y0), max(0, b[0] - x0):max(0, b[2] - x0)]
+            .sum() >= HELD_SHARE * box_area(b)]
+    # A little past the boxes, to the interior the opening left beside them.
+    near = box_mask(interior.shape, (x0, y0), held, INTO_LINES_PAD)
+    extra = flat & near & ~interior
+    if not extra.any():
+        return interior
+    count, found = cv2.connectedComponents(extra.astype(np.uint8), connectivity=4)
+    labels = np.asarray(found, np.int32)
+    off = np.abs(image[y0:y1, x0:x1].astype(np.int16) - np.array(fill, np.int16)).max(axis=2)
+    mean_off = np.bincount(labels[extra], off[extra], minlength=count) \
+        / np.maximum(np.bincount(labels[extra], minlength=count), 1)
+    own = mean_off <= SAME_FILL
+    own[0] = False
+    extra = own[labels]
+    count, found = cv2.connectedComponents((interior | extra).astype(np.uint8), connectivity=4)
+    labels = np.asarray(found, np.int32)
+    joined = np.zeros(count, bool)
+    joined[labels[interior]] = True
+    joined[0] = False
+    out: Bool = joined[labels]
+    return out
+
+
+def _finish(image: Image, window: Box, flat: Bool, interior: Bool, enclosed: bool,
+            fill: RGB, seeds: Sequence[Box], line_height: float,
+            others: Sequence[Box] = ()) -> Region:
     """The region with its interior closed over the strokes near its lines that touch
     the outline (`workers.process.interior`), cut to size."""
     x0, y0, x1, y1 = window
@@ -226,6 +267,7 @@ def _finish(window: Box, flat: Bool, interior: Bool, enclosed: bool, fill: RGB,
     if enclosed:
         # Every line the bubble may hold, not only the one it was found from.
         lines += [b for b in others if b[0] < x1 and x0 < b[2] and b[1] < y1 and y0 < b[3]]
+        interior = _into_lines(image, interior, flat, window, fill, lines)
     interior = close_over_letters(interior, flat, window, lines, line_height, enclosed)
     return _crop_to(Region(window, flat & interior, interior, enclosed, fill))
 
@@ -251,7 +293,7 @@ def _in_bubble(image: Image, seeds: Sequence[Box], line_height: float, fill: RGB
         cv2.ellipse(oval, (shape[1] // 2, shape[0] // 2), (shape[1] // 2, shape[0] // 2),
                     0, 0, 360, 1, -1)
         interior = interior & (oval > 0)
-    return _finish(window, flat, interior, True, fill, seeds, line_height)
+    return _finish(image, window, flat, interior, True, fill, seeds, line_height)
 
 
 def _page_edges(mask: Bool, window: Box, width: int, height: int) -> int:
