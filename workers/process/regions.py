@@ -9,7 +9,9 @@ and the outline it nearly touches is narrow too); what is left around the text i
 body. When the body stops before the edges of a search window around the text, an outline
 encloses it: a speech bubble or a caption box. Near the lines, the interior takes in the
 strokes that touch the outline (`workers.process.interior`), so a fill clipped to the
-interior erases them but never reaches the outline itself.
+interior erases them but never reaches the outline itself; and in the boxes of the lines
+it holds it takes back what the opening cut off of its own colour (the white between
+speed lines hanging in among the letters).
 
 The window grows until the body fits or a cap is reached (a big bubble around a short
 line); a body that still runs into the window's edge is open (text on a plain page margin,
