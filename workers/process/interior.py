@@ -77,16 +77,27 @@ def _not_across(part: Bool, closed: Bool, beyond: Bool, thick: float) -> Bool:
     added = closed & ~part
     if not added.any() or not beyond.any():
         return closed
-    count, found = cv2.connectedComponents(added.astype(np.uint8), connectivity=8)
+    # Depths up to the thickest outline decide: only the page beyond within that of the
+    # added shapes is looked at.
+    x, y, w, h = cv2.boundingRect(added.astype(np.uint8))
+    x0, y0, x1, y1 = grow_box((x, y, x + w, y + h), int(thick) + 3, part.shape[1],
+                              part.shape[0])
+    shapes, page = added[y0:y1, x0:x1], beyond[y0:y1, x0:x1]
+    if not page.any():
+        return closed
+    count, found = cv2.connectedComponents(shapes.astype(np.uint8), connectivity=8)
     labels = np.asarray(found, np.int32)
-    depth = np.asarray(cv2.distanceTransform((~beyond).astype(np.uint8), cv2.DIST_L2, 5),
+    depth = np.asarray(cv2.distanceTransform((~page).astype(np.uint8), cv2.DIST_L2, 5),
                        np.float32)
     deepest = np.zeros(count, np.float32)
-    np.maximum.at(deepest, labels[added], depth[added])
+    np.maximum.at(deepest, labels[shapes], depth[shapes])
     outline = deepest <= thick + 1
-    outline[labels[added & dilate(beyond, 1)]] = True
+    cross = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
+    touching = shapes & (cv2.dilate(page.astype(np.uint8), cross) > 0)
+    outline[labels[touching]] = True
     outline[0] = False
-    out: Bool = closed & ~outline[labels]
+    out = closed.copy()
+    out[y0:y1, x0:x1] &= ~outline[labels]
     return out
 
 
@@ -109,8 +120,17 @@ def close_over_letters(interior: Bool, flat: Bool, window: Box, lines: Sequence[
     part = interior[sy0:sy1, sx0:sx1]
     near = box_mask(part.shape, (window[0] + sx0, window[1] + sy0), lines, reach)
     closed = part | (erode(dilate(part, r), r) & near)
-    if enclosed:
-        beyond = _beyond(interior, flat, thick)[sy0:sy1, sx0:sx1]
+    # Without the page beyond the outline, the closing and the depth test take more, never
+    # less: when neither takes anything, it need not be looked for.
+    if enclosed and ((closed & ~part).any()
+                     or _letters_on_outline(closed, near, line_height,
+                                            np.zeros_like(part)).any()):
+        # The page beyond is looked for a little past the lines' box only: a shape that
+        # reaches further than twice an outline from the interior does so within that.
+        g = round(2 * thick) + 2
+        bx0, by0, bx1, by1 = grow_box((sx0, sy0, sx1, sy1), g, w, h)
+        beyond = _beyond(interior[by0:by1, bx0:bx1], flat[by0:by1, bx0:bx1], thick)[
+            sy0 - by0:sy1 - by0, sx0 - bx0:sx1 - bx0]
         closed = _not_across(part, closed, beyond, thick)
         closed |= _letters_on_outline(closed, near, line_height, beyond)
     out = interior.copy()

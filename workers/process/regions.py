@@ -242,20 +242,24 @@ def _into_lines(image: Image, interior: Bool, flat: Bool, window: Box, fill: RGB
     extra = flat & near & ~interior
     if not extra.any():
         return interior
-    count, found = cv2.connectedComponents(extra.astype(np.uint8), connectivity=4)
+    # Only around the boxes: a piece joins the interior where it touches it, within a pixel.
+    bx, by, bw, bh = cv2.boundingRect(near.astype(np.uint8))
+    cx0, cy0, cx1, cy1 = grow_box((bx, by, bx + bw, by + bh), 1, x1 - x0, y1 - y0)
+    part, inside = extra[cy0:cy1, cx0:cx1], interior[cy0:cy1, cx0:cx1]
+    count, found = cv2.connectedComponents(part.astype(np.uint8), connectivity=4)
     labels = np.asarray(found, np.int32)
-    off = np.abs(image[y0:y1, x0:x1].astype(np.int16) - np.array(fill, np.int16)).max(axis=2)
-    mean_off = np.bincount(labels[extra], off[extra], minlength=count) \
-        / np.maximum(np.bincount(labels[extra], minlength=count), 1)
-    own = mean_off <= SAME_FILL
-    own[0] = False
-    extra = own[labels]
-    count, found = cv2.connectedComponents((interior | extra).astype(np.uint8), connectivity=4)
-    labels = np.asarray(found, np.int32)
+    off = np.abs(image[y0 + cy0:y0 + cy1, x0 + cx0:x0 + cx1].astype(np.int16)
+                 - np.array(fill, np.int16)).max(axis=2)
+    mean_off = np.bincount(labels[part], off[part], minlength=count) \
+        / np.maximum(np.bincount(labels[part], minlength=count), 1)
+    cross = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
+    touching = part & (cv2.dilate(inside.astype(np.uint8), cross) > 0)
     joined = np.zeros(count, bool)
-    joined[labels[interior]] = True
-    joined[0] = False
-    out: Bool = joined[labels]
+    joined[labels[touching]] = True
+    take = joined & (mean_off <= SAME_FILL)
+    take[0] = False
+    out = interior.copy()
+    out[cy0:cy1, cx0:cx1] |= take[labels]
     return out
 
 
