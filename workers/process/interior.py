@@ -14,6 +14,10 @@ only:
   so a pixel of a stroke further than that from everything outside the bubble lies inside
   it, and is the letter's. A shape that lies that deep away from the lines too is a line
   of the art running through the region (speed lines), and stays out.
+
+Before that, the interior takes back the pieces of its own colour in its lines' boxes that
+the region's opening cut off (`into_lines`): the white between speed lines hanging in among
+the letters.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import cv2
 import numpy as np
 
 from workers.process.morph import Bool, box_mask, dilate, erode
-from workers.types import Box, grow_box
+from workers.types import RGB, Box, Image, box_area, grow_box
 
 # Strokes touching the outline are closed over with a disc this many line heights wide,
 # within this many line heights of the lines (no further than a glyph may reach:
@@ -33,6 +37,13 @@ CLOSE_LINES = 0.3
 CLOSE_NEAR_LINES = 0.2
 # The thickest outline, in line heights (at least 3 px).
 OUTLINE_LINES = 0.2
+# The interior grows into its lines' boxes over pieces at most this far from its colour on
+# average (paper grain and JPEG noise; a light grey beyond the outline is further).
+SAME_FILL = 12
+# ... of the lines with at least this share of their box inside it, and this many pixels
+# around them.
+HELD_SHARE = 0.3
+INTO_LINES_PAD = 3
 
 
 def _letters_on_outline(interior: Bool, near: Bool, line_height: float,
@@ -135,4 +146,41 @@ def close_over_letters(interior: Bool, flat: Bool, window: Box, lines: Sequence[
         closed |= _letters_on_outline(closed, near, line_height, beyond)
     out = interior.copy()
     out[sy0:sy1, sx0:sx1] = closed
+    return out
+
+
+def into_lines(image: Image, interior: Bool, flat: Bool, window: Box, fill: RGB,
+               lines: Sequence[Box]) -> Bool:
+    """`interior` (over `window`) grown over its own colour (`flat`, `fill`) in the boxes
+    of the lines it holds (a share of the box inside): where art reaches in beside the
+    letters (speed lines), the region's opening cut the strips between its strokes off as
+    necks, and the letters there would stay. A piece only near the colour (the light grey
+    page beyond an outline the lettering breaks) is not the interior's."""
+    x0, y0, x1, y1 = window
+    held = [b for b in lines
+            if interior[max(0, b[1] - y0):max(0, b[3] - y0), max(0, b[0] - x0):max(0, b[2] - x0)]
+            .sum() >= HELD_SHARE * box_area(b)]
+    # A little past the boxes, to the interior the opening left beside them.
+    near = box_mask(interior.shape, (x0, y0), held, INTO_LINES_PAD)
+    extra = flat & near & ~interior
+    if not extra.any():
+        return interior
+    # Only around the boxes: a piece joins the interior where it touches it, within a pixel.
+    bx, by, bw, bh = cv2.boundingRect(near.astype(np.uint8))
+    cx0, cy0, cx1, cy1 = grow_box((bx, by, bx + bw, by + bh), 1, x1 - x0, y1 - y0)
+    part, inside = extra[cy0:cy1, cx0:cx1], interior[cy0:cy1, cx0:cx1]
+    count, found = cv2.connectedComponents(part.astype(np.uint8), connectivity=4)
+    labels = np.asarray(found, np.int32)
+    off = np.abs(image[y0 + cy0:y0 + cy1, x0 + cx0:x0 + cx1].astype(np.int16)
+                 - np.array(fill, np.int16)).max(axis=2)
+    mean_off = np.bincount(labels[part], off[part], minlength=count) \
+        / np.maximum(np.bincount(labels[part], minlength=count), 1)
+    cross = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
+    touching = part & (cv2.dilate(inside.astype(np.uint8), cross) > 0)
+    joined = np.zeros(count, bool)
+    joined[labels[touching]] = True
+    take = joined & (mean_off <= SAME_FILL)
+    take[0] = False
+    out = interior.copy()
+    out[cy0:cy1, cx0:cx1] |= take[labels]
     return out

@@ -27,9 +27,9 @@ import cv2
 import numpy as np
 
 from workers.process.colours import similar
-from workers.process.interior import close_over_letters
+from workers.process.interior import close_over_letters, into_lines
 from workers.process.morph import Bool, box_mask, dilate, erode, fill_holes
-from workers.types import RGB, Box, Image, box_area, grow_box
+from workers.types import RGB, Box, Image, grow_box
 
 # The window starts at the text box plus this many line heights, and doubles up to the cap.
 START_PAD_LINES = 2.0
@@ -47,13 +47,6 @@ MAX_AREA_PER_TEXT = 40.0
 # An enclosed region must hold this share of its line box: text with a light outline on
 # art makes small enclosed islands that hug the glyphs and leave the box's corners out.
 MIN_BOX_INSIDE = 0.9
-# The interior grows into its lines' boxes over pieces at most this far from its colour on
-# average (paper grain and JPEG noise; a light grey beyond the outline is further).
-SAME_FILL = 12
-# ... of the lines with at least this share of their box inside it, and this many pixels
-# around them.
-HELD_SHARE = 0.3
-INTO_LINES_PAD = 3
 
 
 @dataclass(slots=True)
@@ -226,43 +219,6 @@ def _search(image: Image, seeds: Sequence[Box], line_height: float, fill: RGB,
     return window, flat, fill_holes(body) if enclosed else filled, enclosed
 
 
-def _into_lines(image: Image, interior: Bool, flat: Bool, window: Box, fill: RGB,
-                lines: Sequence[Box]) -> Bool:
-    """The interior grown over its own colour in the boxes of the lines it holds (a share
-    of the box inside): where art reaches in beside the letters (speed lines), the opening cut
-    the strips between its strokes off as necks, and the letters there would stay. A piece
-    only near the colour (the light grey page beyond an outline the lettering breaks) is
-    not the interior's."""
-    x0, y0, x1, y1 = window
-    held = [b for b in lines
-            if interior[max(0, b[1] - y0):max(0, b[3] - y0), max(0, b[0] - x0):max(0, b[2] - x0)]
-            .sum() >= HELD_SHARE * box_area(b)]
-    # A little past the boxes, to the interior the opening left beside them.
-    near = box_mask(interior.shape, (x0, y0), held, INTO_LINES_PAD)
-    extra = flat & near & ~interior
-    if not extra.any():
-        return interior
-    # Only around the boxes: a piece joins the interior where it touches it, within a pixel.
-    bx, by, bw, bh = cv2.boundingRect(near.astype(np.uint8))
-    cx0, cy0, cx1, cy1 = grow_box((bx, by, bx + bw, by + bh), 1, x1 - x0, y1 - y0)
-    part, inside = extra[cy0:cy1, cx0:cx1], interior[cy0:cy1, cx0:cx1]
-    count, found = cv2.connectedComponents(part.astype(np.uint8), connectivity=4)
-    labels = np.asarray(found, np.int32)
-    off = np.abs(image[y0 + cy0:y0 + cy1, x0 + cx0:x0 + cx1].astype(np.int16)
-                 - np.array(fill, np.int16)).max(axis=2)
-    mean_off = np.bincount(labels[part], off[part], minlength=count) \
-        / np.maximum(np.bincount(labels[part], minlength=count), 1)
-    cross = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
-    touching = part & (cv2.dilate(inside.astype(np.uint8), cross) > 0)
-    joined = np.zeros(count, bool)
-    joined[labels[touching]] = True
-    take = joined & (mean_off <= SAME_FILL)
-    take[0] = False
-    out = interior.copy()
-    out[cy0:cy1, cx0:cx1] |= take[labels]
-    return out
-
-
 def _finish(image: Image, window: Box, flat: Bool, interior: Bool, enclosed: bool,
             fill: RGB, seeds: Sequence[Box], line_height: float,
             others: Sequence[Box] = ()) -> Region:
@@ -273,7 +229,7 @@ def _finish(image: Image, window: Box, flat: Bool, interior: Bool, enclosed: boo
     if enclosed:
         # Every line the bubble may hold, not only the one it was found from.
         lines += [b for b in others if b[0] < x1 and x0 < b[2] and b[1] < y1 and y0 < b[3]]
-        interior = _into_lines(image, interior, flat, window, fill, lines)
+        interior = into_lines(image, interior, flat, window, fill, lines)
     interior = close_over_letters(interior, flat, window, lines, line_height, enclosed)
     return _crop_to(Region(window, flat & interior, interior, enclosed, fill))
 
