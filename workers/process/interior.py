@@ -103,8 +103,7 @@ def _not_across(part: Bool, closed: Bool, beyond: Bool, thick: float) -> Bool:
     deepest = np.zeros(count, np.float32)
     np.maximum.at(deepest, labels[shapes], depth[shapes])
     outline = deepest <= thick + 1
-    cross = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
-    touching = shapes & (cv2.dilate(page.astype(np.uint8), cross) > 0)
+    touching = shapes & dilate(page, 1)
     outline[labels[touching]] = True
     outline[0] = False
     out = closed.copy()
@@ -175,8 +174,7 @@ def into_lines(image: Image, interior: Bool, flat: Bool, window: Box, fill: RGB,
                  - np.array(fill, np.int16)).max(axis=2)
     mean_off = np.bincount(labels[part], off[part], minlength=count) \
         / np.maximum(np.bincount(labels[part], minlength=count), 1)
-    cross = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
-    touching = part & (cv2.dilate(inside.astype(np.uint8), cross) > 0)
+    touching = part & dilate(inside, 1)
     joined = np.zeros(count, bool)
     joined[labels[touching]] = True
     take = joined & (mean_off <= SAME_FILL)

@@ -214,4 +214,3 @@ def test_the_teeth_of_a_shouting_bubble_are_kept_where_the_line_box_reaches_them
     dark = page.outline & (page.image[..., 0] < 128)
     assert np.array_equal(out[dark], page.image[dark]), "a tooth of the outline was erased"
     assert erased_share(page, out) > 0.9
-

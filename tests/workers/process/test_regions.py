@@ -5,15 +5,15 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from workers.process.regions import find_region
+from workers.process.regions import Region, find_region
 from workers.types import Box, box_area
 
 
-def _bubble_with_speed_lines(grey_beyond: int = 255) -> tuple[np.ndarray, Box, Box]:
-    """A white bubble (page beyond it `grey_beyond`) whose top holds speed lines hanging
+def _bubble_with_speed_lines() -> tuple[np.ndarray, Box, Box]:
+    """A white bubble on a white page whose top holds speed lines hanging
     from the outline, 8 px apart; a line of text below them (the bubble is found from it)
     and the box of a column that runs up among them."""
-    image = np.full((300, 400, 3), grey_beyond, np.uint8)
+    image = np.full((300, 400, 3), 255, np.uint8)
     cv2.ellipse(image, (200, 150), (170, 120), 0, 0, 360, (255, 255, 255), -1)
     cv2.ellipse(image, (200, 150), (170, 120), 0, 0, 360, (0, 0, 0), 3)
     for x in range(150, 260, 8):
@@ -25,18 +25,24 @@ def _bubble_with_speed_lines(grey_beyond: int = 255) -> tuple[np.ndarray, Box, B
     return image, seed, (150, 60, 260, 200)
 
 
+def _on_page(region: Region, shape: tuple[int, ...]) -> np.ndarray:
+    """The region's interior over the whole page."""
+    x0, y0 = region.box[:2]
+    h, w = region.interior.shape
+    inside = np.zeros(shape[:2], bool)
+    inside[y0:y0 + h, x0:x0 + w] = region.interior
+    return inside
+
+
 def test_the_interior_reaches_between_speed_lines_in_the_box_of_a_line_it_holds() -> None:
     image, seed, column = _bubble_with_speed_lines()
     region = find_region(image, [seed], 25.0, (255, 255, 255), box_area(seed),
                          others=[seed, column])
     assert region.enclosed
-    x0, y0 = region.box[:2]
+    inside = _on_page(region, image.shape)
     # The white strips between the speed lines, inside the column's box.
     strips = np.zeros(image.shape[:2], bool)
     strips[62:108, 150:260] = image[62:108, 150:260, 0] == 255
-    inside = np.zeros(image.shape[:2], bool)
-    h, w = region.interior.shape
-    inside[y0:y0 + h, x0:x0 + w] = region.interior
     assert inside[strips].mean() > 0.95
     # Above the column's box (and its margin) the strips stay out: art, not the text's.
     above = np.zeros(image.shape[:2], bool)
@@ -51,10 +57,7 @@ def test_the_interior_does_not_grow_over_a_lighter_grey_than_its_own() -> None:
     strip[strip[..., 0] == 255] = 228
     region = find_region(image, [seed], 25.0, (255, 255, 255), box_area(seed),
                          others=[seed, column])
-    x0, y0 = region.box[:2]
-    h, w = region.interior.shape
-    inside = np.zeros(image.shape[:2], bool)
-    inside[y0:y0 + h, x0:x0 + w] = region.interior
+    inside = _on_page(region, image.shape)
     grey = np.zeros(image.shape[:2], bool)
     grey[62:108, 150:260] = image[62:108, 150:260, 0] == 228
     assert inside[grey].mean() < 0.2
