@@ -6,7 +6,9 @@ before recognition, so each line is recognised once, in one batch for the whole 
 others: `workers.ocr.script`), and the page's language is the one its recognizer reads.
 Lines are kept by the score of the recognizer that read them (`workers.ocr.keep`): on a
 Korean page a hangul line is never dropped for what the Chinese recognizer made of it, and an
-unsure line is kept when it reads as kana or hangul.
+unsure line is kept when it reads as kana or hangul. Rows of dots that no line holds (a
+balloon with only "……" in it, which the detector does not see) become lines of their own
+(`workers.ocr.dots`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from workers.cores import CORES
 from workers.lang import detect_source_lang
 from workers.ocr.base import Quad, TextDetector, TextRecognizer
 from workers.ocr.crew import current_order
+from workers.ocr.dots import dot_lines
 from workers.ocr.keep import keep_line
 from workers.ocr.script import read_page
 from workers.ocr.tiling import DET_LIMIT, keep_in_tile, merge_lines, plan_tiles, shift_line
@@ -100,7 +103,7 @@ class PageReader:
             turn.help()
         boxes = self.detect(image)
         if not boxes:
-            return PageText([], "" if source == "auto" else source)
+            return PageText(dot_lines(image, []), "" if source == "auto" else source)
         bgr = np.ascontiguousarray(image[:, :, ::-1])
         crops = [np.ascontiguousarray(
             get_rotate_crop_image(bgr, np.array(b.polygon, np.float32))[:, :, ::-1])
@@ -121,6 +124,7 @@ class PageReader:
             [TextLine(box.polygon, rec.text, rec.score, _is_vertical(box.polygon, rec.text))
              for box, rec in zip(boxes, reading.recognitions, strict=True)
              if keep_line(rec.text, rec.score, floor)])
+        lines += dot_lines(image, lines)
         if reading.korean:
             lang = "ko"
         else:

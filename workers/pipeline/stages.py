@@ -21,6 +21,7 @@ from workers.ocr.crew import ranked
 from workers.ocr.reader import PageReader
 from workers.process.base import PageAnalyser
 from workers.translators.base import TranslationRequest, Translator
+from workers.translators.marks import translate_words
 from workers.types import Crop, Erased, Image, PageLayout, PageResult, PageText, RenderedBlock
 
 Values = Mapping[str, Any]
@@ -121,8 +122,8 @@ async def translate(env: Env, v: Values) -> Produced:
         texts: Sequence[str] = [""] * len(layout.blocks)
     else:
         translator = env.models.translator(env.job)
-        texts = await translator.translate(translation_request(
-            layout, env.job.target, env.job_id, env.page_index))
+        texts = await translate_words(translation_request(
+            layout, env.job.target, env.job_id, env.page_index), translator.translate)
     clock.lap("translate")
     return {"translations": list(texts)}, clock.spent
 
