@@ -27,6 +27,7 @@ from workers.process.bubbles import fill_near, find_bubbles, is_bubble, is_panel
 from workers.process.colours import denoised, line_fill
 from workers.process.glyphs import Glyphs, flat_glyphs, textured_glyphs
 from workers.process.grouping import make_blocks
+from workers.process.label import find_label
 from workers.process.lines import block_size, line_size
 from workers.process.morph import box_mask, dilate
 from workers.process.regions import Region, Searches, find_region
@@ -164,6 +165,10 @@ class _Page:
             region = self.bubbles.panels[panel]
         else:
             region = self._open_region(block, lh)
+            if region is None or not region.enclosed:
+                # Letters on a card of paper thinner than their line: the search from the
+                # line's box finds no region, or only open ground (`workers.process.label`).
+                region = find_label(self.image, block.bbox, lh) or region
         if region is not None:
             if owner is None and not on_panel and region.enclosed:
                 if is_panel(region, self.lines):

@@ -169,7 +169,7 @@ def find_region(image: Image, seeds: Sequence[Box], line_height: float, fill: RG
     if interior is None:
         empty = np.zeros((window[3] - window[1], window[2] - window[0]), bool)
         return Region(window, empty, empty, False, fill)
-    return _finish(image, window, flat, interior, enclosed, fill, seeds, line_height, others)
+    return finish(image, window, flat, interior, enclosed, fill, seeds, line_height, others)
 
 
 def _search(image: Image, seeds: Sequence[Box], line_height: float, fill: RGB,
@@ -219,7 +219,7 @@ def _search(image: Image, seeds: Sequence[Box], line_height: float, fill: RGB,
     return window, flat, fill_holes(body) if enclosed else filled, enclosed
 
 
-def _finish(image: Image, window: Box, flat: Bool, interior: Bool, enclosed: bool,
+def finish(image: Image, window: Box, flat: Bool, interior: Bool, enclosed: bool,
             fill: RGB, seeds: Sequence[Box], line_height: float,
             others: Sequence[Box] = ()) -> Region:
     """The region with its interior closed over the strokes near its lines that touch
@@ -255,7 +255,7 @@ def _in_bubble(image: Image, seeds: Sequence[Box], line_height: float, fill: RGB
         cv2.ellipse(oval, (shape[1] // 2, shape[0] // 2), (shape[1] // 2, shape[0] // 2),
                     0, 0, 360, 1, -1)
         interior = interior & (oval > 0)
-    return _finish(image, window, flat, interior, True, fill, seeds, line_height)
+    return finish(image, window, flat, interior, True, fill, seeds, line_height)
 
 
 def _page_edges(mask: Bool, window: Box, width: int, height: int) -> int:
