@@ -235,6 +235,20 @@ def textured_glyphs(image: Image, grey: np.ndarray, lines: Sequence[TextLine],
     return Glyphs(box, _grow(shapes, line_height, candidates), int(strokes.sum()))
 
 
+def spread(glyphs: Glyphs, line: TextLine) -> float:
+    """How much of the line's length, along its reading direction, the mask spans inside
+    its box: near 1 where the letters were found, small where the mask is a piece of the
+    art beside them."""
+    x0, y0 = glyphs.box[:2]
+    bx0, by0, bx1, by1 = line.bbox
+    inside = glyphs.mask[max(0, by0 - y0): max(0, by1 - y0), max(0, bx0 - x0): max(0, bx1 - x0)]
+    along = inside.any(axis=1) if line.vertical else inside.any(axis=0)
+    if not along.any():
+        return 0.0
+    hits = np.nonzero(along)[0]
+    return float(hits[-1] - hits[0] + 1) / max(1, (by1 - by0) if line.vertical else (bx1 - bx0))
+
+
 def _holes(shapes: Bool, line_height: float, grey: np.ndarray | None = None) -> Bool:
     """The letter-sized holes of `shapes`; with `grey` (over the same pixels), only those
     of one even tone (see the module's docstring)."""

@@ -25,7 +25,7 @@ import numpy as np
 from workers.lang import detect_source_lang
 from workers.process.bubbles import fill_near, find_bubbles, is_bubble, is_panel
 from workers.process.colours import denoised, line_fill
-from workers.process.glyphs import Glyphs, flat_glyphs, textured_glyphs
+from workers.process.glyphs import Glyphs, flat_glyphs, spread, textured_glyphs
 from workers.process.grouping import make_blocks
 from workers.process.label import find_label
 from workers.process.lines import block_size, line_size
@@ -57,6 +57,8 @@ SFX_LINES = 2.2
 # Off a bubble, a flat region is the text's background only when it holds this share of
 # the line boxes; less (letters set close over a thin strip of colour) is text on art.
 MIN_REGION_SHARE = 0.5
+# On the art, a line's letters are found when the mask spans this share of its length.
+MIN_SPREAD = 0.45
 
 
 # A word on a credits row is set at most this many times taller or shorter than the
@@ -195,7 +197,8 @@ class _Page:
         else:
             glyphs = textured_glyphs(self.image, self.grey, block.lines, lh)
             block.erase, block.background = "model", _ring_colour(self.image, glyphs, lh)
-            block.kind = "sfx" if lh >= SFX_LINES * self.usual_height else "art"
+            block.kind = "sfx" if lh >= SFX_LINES * self.usual_height or \
+                not _letters_found(glyphs, block.lines) else "art"
         if credit or _drawn_lettering(block, self.lang):
             block.kind = "sfx"
         if block.kind == "sfx":
@@ -208,6 +211,15 @@ class _Page:
             bx0, by0, bx1, by1 = block.bbox
             block.bbox = (min(bx0, x0 + int(xs.min())), min(by0, y0 + int(ys.min())),
                           max(bx1, x0 + int(xs.max()) + 1), max(by1, y0 + int(ys.max()) + 1))
+
+
+def _letters_found(glyphs: Glyphs, lines: Sequence[TextLine]) -> bool:
+    """Whether the mask on the art runs along the lines holding most of the block's area.
+    Where it does not, it is a piece of the art beside the letters (a white brim next to
+    the emblem on a hat, the paper behind a newspaper's headline), and the inpainter would
+    smear it while the letters stayed: the block keeps its pixels, as drawn lettering."""
+    missed = sum(box_area(ln.bbox) for ln in lines if spread(glyphs, ln) < MIN_SPREAD)
+    return 2 * missed <= sum(box_area(ln.bbox) for ln in lines)
 
 
 def _covered(region: Region, boxes: Sequence[Box]) -> float:
