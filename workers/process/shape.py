@@ -1,10 +1,10 @@
 """A region's shape: the `Bubble` handed on to erasing and lettering.
 
 The polygon is the interior's outline simplified to within about a pixel and a half, with
-the tail cut off (an opening a line wide removes it): lettering fits its lines to the
-polygon, and a line in the tail would be unreadable. The interior mask keeps the tail, so
-erasing still reaches text that runs into it. A region whose interior fills its rotated
-bounding rectangle is a caption box.
+the tail cut off (an opening a line wide removes it; a caption box has none, and keeps its
+corners): lettering fits its lines to the polygon, and a line in the tail would be
+unreadable. The interior mask keeps the tail, so erasing still reaches text that runs into
+it. A region whose interior fills its rotated bounding rectangle is a caption box.
 """
 
 from __future__ import annotations
@@ -70,6 +70,9 @@ def is_rectangle(interior: Bool) -> bool:
 
 def make_bubble(region: Region, line_height: float) -> Bubble:
     interior: Mask = region.interior.astype(np.uint8) * 255
-    body = _body(region.interior, line_height)
+    # A caption box has no tail, and the opening would round its corners off: on a name
+    # card a line tall, the polygon ran diagonally 8 px inside the paper's corner.
+    body = region.interior if is_rectangle(region.interior) else \
+        _body(region.interior, line_height)
     polygon = polygon_of(body, (region.box[0], region.box[1]))
     return Bubble(region.box, interior, polygon, region.fill)
