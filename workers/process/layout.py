@@ -10,7 +10,8 @@ erase plan. No model weights.
    region's colour when it sits on a flat region (clipped to the bubble's or the panel's
    interior; text on a panel is lettered as text on the art), the
    inpainter on the glyph mask otherwise. Big lettering straight on the art is a sound
-   effect: it keeps its pixels (not in the mask), as most readers want.
+   effect: it keeps its pixels (not in the mask), as most readers want; so are a few kana
+   in bold strokes on a white ground (`workers.process.drawn`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import numpy as np
 from workers.lang import detect_source_lang
 from workers.process.bubbles import fill_near, find_bubbles, is_bubble, is_panel
 from workers.process.colours import denoised, line_fill
+from workers.process.drawn import drawn_effects
 from workers.process.glyphs import Glyphs, flat_glyphs, spread, textured_glyphs
 from workers.process.grouping import make_blocks
 from workers.process.label import find_label
@@ -154,9 +156,10 @@ class _Page:
             return None
         return region
 
-    def plan(self, block: Block, mask: Mask, credit: bool = False) -> None:
-        """The block's bubble, kind, glyph mask (into `mask`) and erase plan; `credit`: it
-        belongs to a credits row (`credits`), and keeps its lettering."""
+    def plan(self, block: Block, credit: bool = False) -> Glyphs | None:
+        """The block's bubble, kind and erase plan, and its glyph mask (None when it keeps
+        its pixels); `credit`: it belongs to a credits row (`credits`), and keeps its
+        lettering."""
         lh = block_size(block.lines)
         owner = self.owner_of[id(block.lines[0])]
         panel = self.panel_of[id(block.lines[0])]
@@ -201,16 +204,19 @@ class _Page:
                 not _letters_found(glyphs, block.lines) else "art"
         if credit or _drawn_lettering(block, self.lang):
             block.kind = "sfx"
-        if block.kind == "sfx":
-            return
-        x0, y0, x1, y1 = glyphs.box
-        region_mask = mask[y0:y1, x0:x1]
-        region_mask[glyphs.mask] = 255
-        if glyphs.unread:
-            ys, xs = np.nonzero(glyphs.mask)
-            bx0, by0, bx1, by1 = block.bbox
-            block.bbox = (min(bx0, x0 + int(xs.min())), min(by0, y0 + int(ys.min())),
-                          max(bx1, x0 + int(xs.max()) + 1), max(by1, y0 + int(ys.max()) + 1))
+        return None if block.kind == "sfx" else glyphs
+
+
+def _erase(block: Block, glyphs: Glyphs, mask: Mask) -> None:
+    """The block's glyph mask into the page's; its box takes in the marks OCR did not read."""
+    x0, y0, x1, y1 = glyphs.box
+    region_mask = mask[y0:y1, x0:x1]
+    region_mask[glyphs.mask] = 255
+    if glyphs.unread:
+        ys, xs = np.nonzero(glyphs.mask)
+        bx0, by0, bx1, by1 = block.bbox
+        block.bbox = (min(bx0, x0 + int(xs.min())), min(by0, y0 + int(ys.min())),
+                      max(bx1, x0 + int(xs.max()) + 1), max(by1, y0 + int(ys.max()) + 1))
 
 
 def _letters_found(glyphs: Glyphs, lines: Sequence[TextLine]) -> bool:
@@ -246,6 +252,17 @@ def analyse_page(image: Image, text: PageText, source: str,
                          page.bubbles.panel_of)
     mask: Mask = np.zeros((height, width), np.uint8)
     credited = credits(blocks)
-    for block in blocks:
-        page.plan(block, mask, block.index in credited)
+    planned = [(block, glyphs) for block in blocks
+               if (glyphs := page.plan(block, block.index in credited)) is not None]
+    drawn = drawn_effects(planned, page.grey)
+    for block, glyphs in planned:
+        if block.index in drawn:
+            block.kind = "sfx"
+        else:
+            _erase(block, glyphs, mask)
+    # A block beside a sound effect may have taken its strokes for marks OCR did not read.
+    for block, glyphs in planned:
+        if block.index in drawn:
+            x0, y0, x1, y1 = glyphs.box
+            mask[y0:y1, x0:x1][glyphs.mask] = 0
     return PageLayout(width, height, blocks, mask, lang or "en")
