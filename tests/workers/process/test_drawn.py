@@ -12,19 +12,21 @@ from tests.workers.process.test_erase_pages import changed, erase
 from workers.types import TextLine
 
 
-def _letters(page: Page, x: int, y: int, text: str, thickness: int, n: int = 3) -> Bool:
-    """`n` letter-like shapes 28 px tall from (x, y) in strokes `thickness` px wide, read
-    as `text`; their mask."""
+def _letters(page: Page, x: int, y: int, text: str, thickness: int, n: int = 3,
+             vertical: bool = False) -> Bool:
+    """`n` letter-like shapes 28 px tall from (x, y), in a row or a column, in strokes
+    `thickness` px wide, read as `text`; their mask."""
     drawn = np.zeros(page.image.shape[:2], np.uint8)
     for i in range(n):
-        lx = x + i * 34
+        lx, ly = (x, y + i * 32) if vertical else (x + i * 34, y)
         for img, colour in ((page.image, (0, 0, 0)), (drawn, 255)):
-            cv2.line(img, (lx + 4, y + 3), (lx + 20, y + 6), colour, thickness, cv2.LINE_AA)
-            cv2.ellipse(img, (lx + 13, y + 18), (9, 7), 0, 200, 520, colour, thickness,
+            cv2.line(img, (lx + 4, ly + 3), (lx + 20, ly + 6), colour, thickness, cv2.LINE_AA)
+            cv2.ellipse(img, (lx + 13, ly + 18), (9, 7), 0, 200, 520, colour, thickness,
                         cv2.LINE_AA)
     ys, xs = np.nonzero(drawn)
     x0, y0, x1, y1 = int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
-    page.lines.append(TextLine(((x0, y0), (x1, y0), (x1, y1), (x0, y1)), text, 0.95, False))
+    page.lines.append(TextLine(((x0, y0), (x1, y0), (x1, y1), (x0, y1)), text, 0.95,
+                               vertical))
     shapes: Bool = drawn > 0
     return shapes
 
@@ -51,27 +53,12 @@ def test_a_few_bold_kana_on_the_white_keep_their_pixels() -> None:
         assert (out[..., 0][letters] < 128).sum() == 0, "lettering left"
 
 
-def _column(page: Page, x: int, y: int, text: str, n: int) -> Bool:
-    """A column of `n` thin letter-like shapes from (x, y), read as `text`; their mask."""
-    drawn = np.zeros(page.image.shape[:2], np.uint8)
-    for i in range(n):
-        ly = y + i * 32
-        for img, colour in ((page.image, (0, 0, 0)), (drawn, 255)):
-            cv2.line(img, (x + 4, ly + 3), (x + 20, ly + 6), colour, 2, cv2.LINE_AA)
-            cv2.ellipse(img, (x + 13, ly + 18), (9, 7), 0, 200, 520, colour, 2, cv2.LINE_AA)
-    ys, xs = np.nonzero(drawn)
-    x0, y0, x1, y1 = int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
-    page.lines.append(TextLine(((x0, y0), (x1, y0), (x1, y1), (x0, y1)), text, 0.95, True))
-    shapes: Bool = drawn > 0
-    return shapes
-
-
 def test_a_column_beside_a_sound_effect_does_not_take_its_strokes() -> None:
     page = pages.blank(460, 560)
     _dialogue(page)
     # A column running down past the effect's first line, a few pixels from its strokes:
     # within the column's box and its slack.
-    column = _column(page, 258, 170, "ネズミ算式", 5)
+    column = _letters(page, 258, 170, "ネズミ算式", 2, n=5, vertical=True)
     effect = _letters(page, 200, 300, "らん", 5, n=2)
     _, out = erase(page)
     assert not changed(page.image, out)[effect].any(), "the sound effect was erased"
