@@ -32,6 +32,7 @@ from workers.process.lines import line_area
 from workers.process.morph import Bool, components, dilate, dilate_in, disc, fill_holes
 from workers.process.outline import rim
 from workers.process.regions import Region
+from workers.process.tinted import tinted
 from workers.types import Box, Image, TextLine, grow_box
 
 # How far (in line heights) a glyph may reach out of its line box: OCR boxes are tight, but
@@ -230,6 +231,10 @@ def textured_glyphs(image: Image, grey: np.ndarray, lines: Sequence[TextLine],
     light_wins = light_px > LIGHT_WINS * dark_px or \
         (light_contrast > LIGHT_STANDS_OUT * dark_contrast and 2 * light_px >= dark_px)
     strokes, candidates = (light, light_candidates) if light_wins else (dark, dark_candidates)
+    # Dark strokes in a tint of their own are all found by it (`workers.process.tinted`).
+    tint = tinted(image[y0:y1, x0:x1], dark, where)
+    if tint is not None and tint.strokes.sum() >= dark.sum():
+        strokes, candidates = tint
     shapes = strokes | rim(image[y0:y1, x0:x1], strokes, candidates & ~strokes, line_height)
     shapes |= _holes(shapes, line_height, crop)
     return Glyphs(box, _grow(shapes, line_height, candidates), int(strokes.sum()))
