@@ -7,8 +7,8 @@ they are: the rims merge with the drawing and run out of the line boxes, and the
 strokes win with the ground between the columns (manga-image-translator's colour page,
 whose mask was one blob over the art, the rims left at its edge). The colour of the dark
 strokes that were found, when it is saturated, finds them all: every pixel near it inside
-the line boxes (`keep` drops what runs out of them), with the letter-sized holes of one
-tone those shapes close (a rimmed letter's inside).
+the line boxes (`keep` drops what runs out of them). As for any strokes, the letter-sized
+holes of one tone they close (a rimmed letter's inside) are the glyph's too.
 """
 
 from __future__ import annotations
