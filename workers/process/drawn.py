@@ -57,11 +57,14 @@ def stroke_width(glyphs: Glyphs, grey: np.ndarray, background: RGB) -> float:
 def drawn_effects(planned: Sequence[tuple[Block, Glyphs]], grey: np.ndarray) -> set[int]:
     """Indices of the blocks on a white ground (filled, lettered as text on the art) that
     are a few kana drawn in strokes at least BOLD times the page's usual ones."""
+    # The page's strokes are measured only when a block could be one (most pages have none).
+    candidates = [b.index for b, _ in planned
+                  if b.kind == "art" and b.erase == "fill" and _few_kana(b.source_text)]
+    if not candidates:
+        return set()
     widths = {b.index: stroke_width(g, grey, b.background) for b, g in planned}
     known = [w for w in widths.values() if w > 0]
     if len(known) < 2:
         return set()
     usual = statistics.median(known)
-    return {b.index for b, _ in planned
-            if b.kind == "art" and b.erase == "fill" and _few_kana(b.source_text)
-            and widths[b.index] >= BOLD * usual}
+    return {i for i in candidates if widths[i] >= BOLD * usual}

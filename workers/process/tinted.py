@@ -41,10 +41,13 @@ def tinted(image: Image, strokes: Bool, where: Area) -> Tinted | None:
     with every pixel of that colour as candidates; None when the colour is no tint."""
     if int(strokes.sum()) < MIN_PX:
         return None
-    lab = cv2.cvtColor(image, cv2.COLOR_RGB2LAB).astype(np.float32)
-    colour = np.median(lab[strokes], axis=0)
+    # The strokes' pixels alone decide; the crop is converted only for a tint (most
+    # lettering is black, and every textured block comes here).
+    ink = np.ascontiguousarray(image[strokes][:, None, :])
+    colour = np.median(cv2.cvtColor(ink, cv2.COLOR_RGB2LAB)[:, 0, :].astype(np.float32), axis=0)
     if float(np.hypot(colour[1] - 128.0, colour[2] - 128.0)) < MIN_CHROMA:
         return None
+    lab = cv2.cvtColor(image, cv2.COLOR_RGB2LAB).astype(np.float32)
     near: Bool = np.sqrt(((lab - colour) ** 2).sum(axis=2)) < SAME_TINT
     found = keep(near, where).glyphs
     return Tinted(found, near) if found.any() else None
