@@ -27,6 +27,7 @@ import cv2
 import numpy as np
 
 from workers.process.colours import similar
+from workers.process.hairline import drop_hairlines
 from workers.process.keep import FAR_LINES, GRAIN_PX, MARK_GAP_LINES, Area, Kept, keep, runs_in
 from workers.process.lines import line_area
 from workers.process.morph import Bool, components, dilate, dilate_in, disc, fill_holes
@@ -118,6 +119,7 @@ def flat_glyphs(region: Region, lines: Sequence[TextLine], line_height: float,
         kept = keep(off, _area(shape, (x0, y0), lines, line_height, interior, beyond))
     else:
         off, kept = _open_kept(image, region, lines, line_height)
+        kept.glyphs = drop_hairlines(kept.glyphs, line_height)
     grey = None if image is None else _grey(image[y0:y1, x0:x1])
     shapes = kept.glyphs | _holes(kept.glyphs, line_height, grey)
     grown = _grow(shapes, line_height, off)

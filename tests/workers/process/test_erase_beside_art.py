@@ -200,3 +200,28 @@ def test_hatching_in_short_dashes_under_a_bold_title_keeps_its_pixels(bubble: bo
     kept = (out[dashes] == page.image[dashes]).all(axis=1).mean()
     assert kept > 0.9, f"only {kept:.0%} of the hatching's pixels kept"
     assert erased_share(page, out) > 0.9
+
+
+def test_hatching_inside_a_bold_lines_box_keeps_its_pixels() -> None:
+    page = pages.blank(240, 460)
+    line = pages.text(page, "LOUDoo", (60, 150), scale=2.4, thickness=12)
+    x1, y0 = line.bbox[2], line.bbox[1]
+    assert page.glyphs is not None
+    near_letters = cv2.dilate(page.glyphs.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    # Strokes of hatching over the lowercase letters, wholly inside the line's box: by
+    # position alone they would be letters, and be filled white with them.
+    apart = [s for s in (_hairlines(page, [(x1 - 62 + 9 * i, y0 + 2)], 7, 10) for i in range(6))
+             if not (s & near_letters).any()]
+    assert len(apart) >= 3
+    _, out = erase(page)
+    for stroke in apart:
+        assert np.array_equal(out[stroke], page.image[stroke]), "hatching erased"
+    assert erased_share(page, out) > 0.9
+
+
+def test_thin_lettering_keeps_its_hairline_strokes() -> None:
+    page = pages.blank(240, 460)
+    # Letters drawn one pixel wide are all hairlines: none of them is dropped.
+    pages.text(page, "THIN LINE", (100, 150), scale=1.6, thickness=1)
+    _, out = erase(page)
+    assert erased_share(page, out) > 0.9
