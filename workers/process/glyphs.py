@@ -12,6 +12,8 @@ letters in a white rim, white letters in a pink one) is found as whichever of it
 colours stands off the background, and the other lies inside it: a hole. A hole holding
 texture is art the letters happen to enclose, and stays.
 
+Off a bubble, hairlines beside bold letters are art (`workers.process.hairline`).
+
 The mask is then grown over the anti-aliasing (and JPEG ringing) around the strokes, but
 never over another candidate shape (the outline, border or art a letter touches), and in a
 bubble never past its interior.
