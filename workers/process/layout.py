@@ -59,8 +59,10 @@ SFX_LINES = 2.2
 # Off a bubble, a flat region is the text's background only when it holds this share of
 # the line boxes; less (letters set close over a thin strip of colour) is text on art.
 MIN_REGION_SHARE = 0.5
-# On the art, a line's letters are found when the mask spans this share of its length.
-MIN_SPREAD = 0.45
+# On the art, a line's letters are found when the mask spans this share of its length: a
+# mask over one letter of two (an armband's "委員" whose "員" runs into the arm's outline)
+# spans about half, and erasing only that letter leaves the other alone on the art.
+MIN_SPREAD = 0.6
 
 
 # A word on a credits row is set at most this many times taller or shorter than the

@@ -42,5 +42,10 @@ def test_a_block_whose_mask_misses_its_main_line_is_not_erased() -> None:
     caption = _line(20, 70, 80, 90)
     # The mask runs along the caption only; the title, most of the block, is missed.
     assert not _letters_found(_glyphs((20, 70, 80, 90)), [title, caption])
+    # One letter of two found (the second runs into the art beside it): erasing it alone
+    # would leave the other standing on the art.
+    pair = _line(20, 20, 100, 60)
+    assert not _letters_found(_glyphs((22, 22, 58, 58)), [pair])
+    assert _letters_found(_glyphs((22, 22, 58, 58), (62, 22, 98, 58)), [pair])
     # Found along the title, missed on the small caption: the letters are found.
     assert _letters_found(_glyphs((22, 12, 196, 58)), [title, caption])
