@@ -21,7 +21,7 @@ LETTER_LINES = 0.25
 BOLD_PX = 5.0
 
 
-def thickness(shapes: Bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _thickness(shapes: Bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The labels of the 8-connected shapes, and each label's area and thickness."""
     mask = shapes.astype(np.uint8)
     count, labels = cv2.connectedComponents(mask, connectivity=8)
@@ -36,7 +36,7 @@ def drop_hairlines(glyphs: Bool, line_height: float) -> Bool:
     """`glyphs` without the hairline shapes, when the rest are bold lettering."""
     if not glyphs.any():
         return glyphs
-    labels, area, thick = thickness(glyphs)
+    labels, area, thick = _thickness(glyphs)
     area[0] = 0.0
     letters = area >= (LETTER_LINES * line_height) ** 2
     hair = (thick <= HAIRLINE_PX) & ~letters
