@@ -196,3 +196,41 @@ def test_a_flat_blocks_letters_near_a_model_block_are_painted_not_inpainted() ->
         "the title's letter went to the model"
     out = apply_fills(image, layout)
     assert (out[125:165, 112:140] == 250).all()
+
+
+def _line_mask_crops(spots: Sequence[int]) -> list[tuple[int, int, int, int]]:
+    """The crops of one 30 px tall line 600 px long over noise, whose glyph mask is a
+    10 px square at each of `spots` (x offsets along the line)."""
+    image = np.random.default_rng(5).integers(0, 255, (300, 900, 3), dtype=np.uint8)
+    layout = layout_with([((100, 100, 700, 130), "model")], (300, 900))
+    layout.mask[:] = 0
+    for x in spots:
+        layout.mask[110:120, 100 + x: 110 + x] = 255
+    return [c.box for c in plan_crops(image, layout)]
+
+
+def test_specks_far_apart_on_one_line_get_a_crop_each() -> None:
+    boxes = _line_mask_crops([0, 290, 590])
+    assert len(boxes) == 3, "the art between them is no context the fill needs"
+    for x0, _, x1, _ in boxes:
+        assert x1 - x0 <= 64, "a speck and its margin, rounded up"
+    spot_x = [100, 390, 690]
+    assert all(any(x0 <= x and x + 10 <= x1 for x0, _, x1, _ in boxes) for x in spot_x)
+
+
+def test_letters_of_a_line_share_one_crop() -> None:
+    # Letters 40 px apart on a 30 px line (within two lines of each other), from x 100
+    # to 660.
+    boxes = _line_mask_crops(list(range(0, 600, 50)))
+    assert len(boxes) == 1
+    x0, _, x1, _ = boxes[0]
+    assert x0 <= 100 - 8 and x1 >= 660 + 8, "the whole line with its margin"
+
+
+def test_parts_not_worth_a_call_each_share_one_crop() -> None:
+    # Two specks 70 px apart on a 30 px line: two parts, but two small model calls cost
+    # more than one over both.
+    boxes = _line_mask_crops([0, 80])
+    assert len(boxes) == 1
+    x0, _, x1, _ = boxes[0]
+    assert x0 <= 100 and x1 >= 190
