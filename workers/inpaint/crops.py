@@ -149,11 +149,11 @@ def _line_boxes(block: Block, mask: Mask, width: int, height: int) -> list[Box]:
 
 def _clusters(mask: Mask, gap: int, margin: int) -> list[Box]:
     """Boxes, in the mask's coordinates and `margin` wider all round (so they may reach
-    past it), around the groups of mask pixels that lie within `gap` of each other. With
-    a gap of a line or more, a line's letters are one group, the box around all of them
-    (the model sees them together, as before); a line of which the mask holds a few specks
-    far apart (the letters that touch the art are kept) gets a small box around each, not
-    the whole line's length of context."""
+    past it), around the groups of mask pixels that lie within about `gap` of each other.
+    With a gap of a line or more, a line's letters are one group, the box around all of
+    them; a line of which the mask holds a few specks far apart (the letters that touch
+    the art are kept) gets a small box around each, not the whole line's length of
+    context."""
     ys, xs = np.nonzero(mask)
     if len(xs) == 0:
         return []
@@ -161,8 +161,8 @@ def _clusters(mask: Mask, gap: int, margin: int) -> list[Box]:
     x1, y1 = int(xs.max()) + 1, int(ys.max()) + 1
     if (x1 - x0) <= gap and (y1 - y0) <= gap:
         return [(x0 - margin, y0 - margin, x1 + margin, y1 + margin)]
-    # Squares of `gap` + 1 (half a gap each side) around two pixels touch when the pixels
-    # lie within `gap` of each other on both axes.
+    # A square of about a gap across around each pixel: the squares of two pixels touch
+    # when the pixels lie within about a gap of each other on both axes.
     half = (gap + 1) // 2
     inner = cv2.copyMakeBorder(u8(mask[y0:y1, x0:x1] > 0) * np.uint8(255),
                                half, half, half, half, cv2.BORDER_CONSTANT, value=0)
