@@ -17,9 +17,14 @@ from tests.backend.server.harness import HANG
 from workers.config import Settings
 
 ROOT = Path(__file__).resolve().parents[3]
+# The server as a terminal starts it: Ctrl-C is Python's KeyboardInterrupt. A test run
+# started in the background by a non-interactive shell inherits SIGINT ignored, and
+# uvicorn hands the ignoring back after its graceful stop, so the stop would not end in
+# KeyboardInterrupt (exit 0, not 130).
 SCRIPT = """
-import argparse, sys
+import argparse, signal, sys
 from pathlib import Path
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from backend import cmd_serve
 from tests.backend.server.conftest import fake_factory
 from tests.backend.server.harness import default_settings
