@@ -7,6 +7,7 @@ with x1/y1 exclusive.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -225,6 +226,12 @@ def grow_box(box: Box, pad: int, width: int, height: int) -> Box:
     """`box` grown by `pad` on every side, clipped to a page of the given size."""
     x0, y0, x1, y1 = box
     return (max(0, x0 - pad), max(0, y0 - pad), min(width, x1 + pad), min(height, y1 + pad))
+
+
+def union_box(boxes: Iterable[Box]) -> Box:
+    """The smallest box holding all of `boxes` (at least one)."""
+    x0s, y0s, x1s, y1s = zip(*boxes, strict=True)
+    return (min(x0s), min(y0s), max(x1s), max(y1s))
 
 
 def box_area(box: Box) -> int:

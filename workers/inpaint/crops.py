@@ -32,6 +32,7 @@ from workers.types import (
     intersection,
     overlaps,
     u8,
+    union_box,
 )
 
 ROUND_TO = 16
@@ -65,15 +66,6 @@ def _margin(line_height: float) -> int:
     return int(min(64, max(8, 0.6 * line_height)))
 
 
-def _union(a: Box, b: Box) -> Box:
-    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
-
-
-def _union_all(boxes: list[Box]) -> Box:
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
-            max(b[2] for b in boxes), max(b[3] for b in boxes))
-
-
 def _merge(boxes: list[Box]) -> list[Box]:
     """Overlapping boxes become one when their union costs little more than the two: an
     L-shaped pair stays two crops (the overlap is inpainted twice, which is cheaper than
@@ -86,7 +78,7 @@ def _merge(boxes: list[Box]) -> list[Box]:
             for i, other in enumerate(out):
                 if not overlaps(box, other):
                     continue
-                union = _union(box, other)
+                union = union_box((box, other))
                 inter = intersection(box, other)
                 if box_area(union) <= MERGE_SLACK * (box_area(box) + box_area(other) - inter):
                     out[i] = union
@@ -138,9 +130,10 @@ def _line_boxes(block: Block, mask: Mask, width: int, height: int) -> list[Box]:
         ax0, ay0 = max(0, x0 - reach), max(0, y0 - reach)
         parts = _clusters(mask[ay0: y1 + reach, ax0: x1 + reach],
                           round(CLUSTER_GAP_LINES * block.line_height), m)
-        if len(parts) > 1 and sum(box_area(p) + fixed for p in parts) >= box_area(
-                _union_all(parts)):
-            parts = [_union_all(parts)]
+        if len(parts) > 1:
+            whole = union_box(parts)
+            if sum(box_area(p) + fixed for p in parts) >= box_area(whole):
+                parts = [whole]
         for bx0, by0, bx1, by1 in parts:
             boxes.append((max(0, ax0 + bx0), max(0, ay0 + by0),
                           min(width, ax0 + bx1), min(height, ay0 + by1)))

@@ -36,7 +36,7 @@ from workers.process.morph import Bool, components, dilate, dilate_in, disc, fil
 from workers.process.outline import rim
 from workers.process.regions import Region
 from workers.process.tinted import tinted
-from workers.types import Box, Image, TextLine, grow_box
+from workers.types import Box, Image, TextLine, grow_box, union_box
 
 # How far (in line heights) a glyph may reach out of its line box: OCR boxes are tight, but
 # accents, small kana and punctuation poke out a little.
@@ -200,10 +200,7 @@ def textured_glyphs(image: Image, grey: np.ndarray, lines: Sequence[TextLine],
     k = max(5, round(TOPHAT_LINES * line_height) | 1)
     slack = max(2, round(BOX_SLACK * line_height))
     reach = slack + round(FAR_LINES * line_height)
-    boxes = [ln.bbox for ln in lines]
-    text = (min(b[0] for b in boxes), min(b[1] for b in boxes),
-            max(b[2] for b in boxes), max(b[3] for b in boxes))
-    box = grow_box(text, k + reach, width, height)
+    box = grow_box(union_box(ln.bbox for ln in lines), k + reach, width, height)
     x0, y0, x1, y1 = box
     crop = grey[y0:y1, x0:x1]
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))

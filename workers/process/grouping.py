@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from workers.types import RGB, Block, Box, Direction, TextLine
+from workers.types import RGB, Block, Direction, TextLine, union_box
 
 # Gap between neighbouring lines, in line heights, still read as one block.
 MAX_GAP = 0.9
@@ -94,11 +94,6 @@ def group_lines(lines: Sequence[TextLine],
     return list(groups.values())
 
 
-def _union(boxes: Sequence[Box]) -> Box:
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
-            max(b[2] for b in boxes), max(b[3] for b in boxes))
-
-
 def make_blocks(lines: Sequence[TextLine], right_to_left: bool,
                 backgrounds: Sequence[RGB | None] | None = None,
                 owners: Sequence[int | None] | None = None,
@@ -111,7 +106,7 @@ def make_blocks(lines: Sequence[TextLine], right_to_left: bool,
             group.sort(key=lambda ln: -ln.bbox[2])  # columns right to left
         else:
             group.sort(key=lambda ln: ln.bbox[1])
-        blocks.append(Block(0, _union([ln.bbox for ln in group]), group, direction))
+        blocks.append(Block(0, union_box([ln.bbox for ln in group]), group, direction))
     ordered = reading_order(blocks, right_to_left)
     for i, block in enumerate(ordered):
         block.index = i

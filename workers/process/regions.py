@@ -29,7 +29,7 @@ import numpy as np
 from workers.process.colours import similar
 from workers.process.interior import close_over_letters, into_lines
 from workers.process.morph import Bool, box_mask, dilate, erode, fill_holes
-from workers.types import RGB, Box, Image, grow_box
+from workers.types import RGB, Box, Image, grow_box, union_box
 
 # The window starts at the text box plus this many line heights, and doubles up to the cap.
 START_PAD_LINES = 2.0
@@ -178,8 +178,7 @@ def _search(image: Image, seeds: Sequence[Box], line_height: float, fill: RGB,
     closed over the letters (None: no pixel of the colour around the text) and whether an
     outline encloses it."""
     height, width = image.shape[:2]
-    text = (min(b[0] for b in seeds), min(b[1] for b in seeds),
-            max(b[2] for b in seeds), max(b[3] for b in seeds))
+    text = union_box(seeds)
     span = max(text[2] - text[0], text[3] - text[1])
     pad = round(max(START_PAD_LINES * line_height, 0.5 * span))
     cap = round(max(MAX_PAD_LINES * line_height, 2 * span))
