@@ -12,7 +12,8 @@ letters in a white rim, white letters in a pink one) is found as whichever of it
 colours stands off the background, and the other lies inside it: a hole. A hole holding
 texture is art the letters happen to enclose, and stays.
 
-Off a bubble, hairlines beside bold letters are art (`workers.process.hairline`).
+Off a bubble, hairlines beside bold letters are art, and a bold letter joined to a thinner
+line of the art is cut off it (`workers.process.hairline`).
 
 The mask is then grown over the anti-aliasing (and JPEG ringing) around the strokes, but
 never over another candidate shape (the outline, border or art a letter touches), and in a
@@ -29,7 +30,7 @@ import cv2
 import numpy as np
 
 from workers.process.colours import similar
-from workers.process.hairline import drop_hairlines
+from workers.process.hairline import cut_off_lines, drop_hairlines
 from workers.process.keep import FAR_LINES, GRAIN_PX, MARK_GAP_LINES, Area, Kept, keep, runs_in
 from workers.process.lines import line_area
 from workers.process.morph import Bool, components, dilate, dilate_in, disc, fill_holes
@@ -113,6 +114,7 @@ def flat_glyphs(region: Region, lines: Sequence[TextLine], line_height: float,
     (the page), an outline around the letters is found too."""
     x0, y0, x1, y1 = region.box
     shape = (y1 - y0, x1 - x0)
+    cut = None
     if region.enclosed or image is None:
         off = ~region.flat
         interior = region.interior if region.enclosed else None
@@ -120,7 +122,7 @@ def flat_glyphs(region: Region, lines: Sequence[TextLine], line_height: float,
             partial(_marks_beyond, image, region, line_height)
         kept = keep(off, _area(shape, (x0, y0), lines, line_height, interior, beyond))
     else:
-        off, kept = _open_kept(image, region, lines, line_height)
+        off, kept, cut = _open_kept(image, region, lines, line_height)
         kept.glyphs = drop_hairlines(kept.glyphs, line_height)
     grey = None if image is None else _grey(image[y0:y1, x0:x1])
     shapes = kept.glyphs | _holes(kept.glyphs, line_height, grey)
@@ -131,6 +133,9 @@ def flat_glyphs(region: Region, lines: Sequence[TextLine], line_height: float,
         # Off a bubble there is no outline to spare: a letter touching the art or the
         # window's edge is still a letter.
         grown = dilate_in(region.interior, max(2.0, OPEN_REACH_LINES * line_height), grown)
+        if cut is not None:
+            # A letter cut off the art's line is whole: the part of it past the line too.
+            grown |= _grow(cut, line_height, off)
     return Glyphs(region.box, grown, int(kept.glyphs.sum()), int(kept.marks.sum()),
                   kept.stray)
 
@@ -165,17 +170,21 @@ def _marks_beyond(image: Image, region: Region, line_height: float) -> Bool:
 
 
 def _open_kept(image: Image, region: Region, lines: Sequence[TextLine], line_height: float,
-               ) -> tuple[Bool, Kept]:
+               ) -> tuple[Bool, Kept, Bool]:
     """Off a bubble, the candidates are what is off the colour, wherever the region's
     interior stops: letters beside the art are not part of the art. They are told apart
     on the region's window grown by a few pixels: a border just past the region's edge is
     seen whole there (long, straight, running out of the lines), where the window itself
-    would hold only its ragged rim, in pieces a letter's size."""
+    would hold only its ragged rim, in pieces a letter's size. Returned with the letters
+    among them cut off a line of the art (`workers.process.hairline`)."""
     wide, inner = _widened(image, region.box, WINDOW_MARGIN_PX)
     wx0, wy0, wx1, wy1 = wide
     off = ~similar(image, wide, region.fill)
-    kept = keep(off, _area((wy1 - wy0, wx1 - wx0), (wx0, wy0), lines, line_height))
-    return off[inner], Kept(kept.glyphs[inner], kept.marks[inner], kept.stray)
+    where = _area((wy1 - wy0, wx1 - wx0), (wx0, wy0), lines, line_height)
+    kept = keep(off, where)
+    cut = cut_off_lines(off, kept.glyphs, where)
+    kept.glyphs |= cut
+    return off[inner], Kept(kept.glyphs[inner], kept.marks[inner], kept.stray), cut[inner]
 
 
 def _grow(mask: Bool, line_height: float, candidates: Bool) -> Bool:

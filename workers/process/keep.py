@@ -96,7 +96,7 @@ class Area:
     beyond: Callable[[], Bool] | None = None
 
 
-def _letters(labels: Ints, count: int, area: Ints, where: Area, shapes: Bool,
+def within_lines(labels: Ints, count: int, area: Ints, where: Area, shapes: Bool,
              ) -> npt.NDArray[np.bool_]:
     """Per label: inside the box, or poking only a little out of it (never grain).
     `shapes`: the labelled pixels (the counts look at those only: the background is most
@@ -209,7 +209,7 @@ def _open_letters(labels: Ints, count: int, stats: Ints, where: Area, candidates
     touching = np.bincount(labels[candidates & where.allowed], minlength=count) > 0
     eligible = ~inside & ~patch & touching
     eligible[0] = False
-    letters = inside | _letters(labels, count, area, where, candidates)
+    letters = inside | within_lines(labels, count, area, where, candidates)
     letters &= ~_hairlines_beside(labels, count, letters, where)
     letters &= ~combs(labels, count, stats, where.line_height)
     if not eligible.any():
@@ -225,7 +225,7 @@ def _open_letters(labels: Ints, count: int, stats: Ints, where: Area, candidates
         cut = shapes & ~beside
         n, parts, part_stats = components(cut)
         part_area = part_stats[:, cv2.CC_STAT_AREA]
-        letters_cut = _letters(parts, n, part_area, where, cut)
+        letters_cut = within_lines(parts, n, part_area, where, cut)
         # What hugs the border is its own ragged edge (a hand-drawn border is no straight
         # run all through), not a letter beside it.
         hugging = np.bincount(parts[cut & dilate(runs, BORDER_KEEP_PX + BORDER_EDGE_PX)],
@@ -248,7 +248,7 @@ def keep(candidates: Bool, where: Area) -> Kept:
                     np.zeros_like(candidates), 0)
     # Inside a bubble the interior keeps the outline out of the mask; no border to cut.
     area = stats[:, cv2.CC_STAT_AREA]
-    letters = _letters(labels, count, area, where, candidates)
+    letters = within_lines(labels, count, area, where, candidates)
     letters &= ~_hairlines_beside(labels, count, letters, where)
     teeth = combs(labels, count, stats, where.line_height)
     letters &= ~teeth

@@ -225,3 +225,26 @@ def test_thin_lettering_keeps_its_hairline_strokes() -> None:
     pages.text(page, "THIN LINE", (100, 150), scale=1.6, thickness=1)
     _, out = erase(page)
     assert erased_share(page, out) > 0.9
+
+
+def test_a_bold_letter_touching_a_line_of_the_art_is_erased_and_the_line_kept() -> None:
+    page = pages.blank(300, 460)
+    line = pages.text(page, "GO ON", (80, 180), scale=2.4, thickness=9)
+    x1, y0, y1 = line.bbox[2], line.bbox[1], line.bbox[3]
+    assert page.glyphs is not None
+    letters = page.glyphs.copy()
+    # A figure's outline, two pixels wide, comes down at a slant from far above the title,
+    # runs through its last letter and on far below it: the "N" is one shape with it.
+    arc = np.zeros(page.image.shape[:2], np.uint8)
+    cx, cy = x1 - 8, (y0 + y1) // 2
+    cv2.line(arc, (cx - 90, cy - 110), (cx + 90, cy + 110), 255, 2, cv2.LINE_8)
+    page.image[arc > 0] = 0
+    last = letters.copy()
+    last[:, : x1 - 40] = False
+    assert (near(last, 1) & (arc > 0)).any(), "the outline does not touch the last letter"
+    away = (arc > 0) & ~near(letters, 6)
+    _, out = erase(page)
+    ink = last & (page.image[..., 0] < 100)
+    assert (out[..., 0][ink] >= 160).mean() > 0.9, "the letter touching the line is left"
+    assert np.array_equal(out[away], page.image[away]), "the outline was erased"
+    assert erased_share(page, out) > 0.9
