@@ -19,7 +19,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from workers.inpaint.fills import MASK_REACH, apply_fills, model_pixels, unfilled
+from workers.inpaint.fills import MASK_REACH, fill_page
 from workers.types import (
     Block,
     Box,
@@ -104,16 +104,6 @@ def size_class(box: Box) -> SizeClass:
     return "long" if max(box[2] - box[0], box[3] - box[1]) > SHORT_MAX else "short"
 
 
-def model_mask(layout: PageLayout, image: Image | None = None) -> Mask:
-    """The page's mask where the inpainter fills: the glyph masks of `model` blocks (a flat
-    block's glyphs are filled with its colour, and never go to the model). With the page,
-    less what the fill paints on plain ground, and with the pixels of flat blocks off a
-    bubble that stand beside the art (`workers.inpaint.fills.unfilled`)."""
-    if image is not None:
-        return unfilled(image, layout)
-    return model_pixels(layout)
-
-
 def _line_boxes(block: Block, mask: Mask, width: int, height: int) -> list[Box]:
     """Boxes with their margin around each line's mask, where the model has something to
     fill. Per line, not per block: a block that chains several bubbles would otherwise take
@@ -171,15 +161,15 @@ def _clusters(mask: Mask, gap: int, margin: int) -> list[Box]:
     return boxes
 
 
-def plan_crops(image: Image, layout: PageLayout) -> list[Crop]:
+def plan_crops(image: Image, layout: PageLayout,
+               filled: tuple[Image, Mask] | None = None) -> list[Crop]:
     """Crops around the glyph masks the model fills, cut from the page with its flat
-    blocks already filled (the model sees the erased bubble next to the art, not text)."""
+    blocks already filled (the model sees the erased bubble next to the art, not text).
+    `filled`: `fill_page`'s result for this page, where the caller has it."""
     height, width = image.shape[:2]
-    mask_all = model_mask(layout, image)
+    filled_page, mask_all = filled or fill_page(image, layout)
     if not mask_all.any():
         return []
-    filled = apply_fills(image, layout) if any(b.erase == "fill" for b in layout.blocks) \
-        else image
     boxes: list[Box] = []
     owners: list[set[int]] = []
     for block in layout.blocks:
@@ -196,7 +186,7 @@ def plan_crops(image: Image, layout: PageLayout) -> list[Crop]:
             continue
         idx = tuple(sorted(i for b, o in zip(boxes, owners, strict=True) if overlaps(b, box)
                            for i in o))
-        patch = filled[y0:y1, x0:x1].copy()
+        patch = filled_page[y0:y1, x0:x1].copy()
         line_px = min((heights[i] for i in idx), default=MODEL_LINE_PX) or MODEL_LINE_PX
         scale = min(1.0, MODEL_LINE_PX / line_px, MODEL_MAX_SIDE / max(x1 - x0, y1 - y0))
         model_box = (0, 0, round((x1 - x0) * scale), round((y1 - y0) * scale))

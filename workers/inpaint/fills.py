@@ -7,7 +7,7 @@ Off a bubble (text on an open flat area) a letter can stand half on the flat col
 half on the art beside it (a translucent box over a drawing, a title crossing into a
 panel). There each mask pixel takes the side of the page nearest to it: next to the
 background colour it is painted, next to anything else it is left to the inpainter
-(`unfilled`), which continues the art instead of smearing the flat colour over it.
+(`fill_page`), which continues the art instead of smearing the flat colour over it.
 
 A block on art may still have plain ground right around some letters (a caption box too
 tight to be taken for a flat region, a sky): a letter whose surroundings are mostly the
@@ -175,19 +175,19 @@ def _plans(image: Image, layout: PageLayout,
             block.background
 
 
+def fill_page(image: Image, layout: PageLayout) -> tuple[Image, Mask]:
+    """The page with its fills painted (`apply_fills`) and the mask pixels they leave to the
+    inpainter (255), from one plan: working the plan out is most of the cost."""
+    out = image.copy()
+    left: Mask = np.zeros(layout.mask.shape, np.uint8)
+    for (x0, y0, x1, y1), sel, painted, colour in _plans(image, layout):
+        out[y0:y1, x0:x1][painted] = np.array(colour, np.uint8)
+        left[y0:y1, x0:x1][sel & ~painted] = 255
+    return out, left
+
+
 def apply_fills(image: Image, layout: PageLayout) -> Image:
     """A copy of the page with every flat block's glyph mask set to its background colour
     (inside a bubble, clipped to the bubble's interior, so its outline is never touched),
     and the letters of other blocks that stand on plain ground painted that ground's."""
-    out = image.copy()
-    for (x0, y0, x1, y1), _, painted, colour in _plans(image, layout):
-        out[y0:y1, x0:x1][painted] = np.array(colour, np.uint8)
-    return out
-
-
-def unfilled(image: Image, layout: PageLayout) -> Mask:
-    """The mask pixels that the fill leaves to the inpainter (255)."""
-    out: Mask = np.zeros(layout.mask.shape, np.uint8)
-    for (x0, y0, x1, y1), sel, painted, _ in _plans(image, layout):
-        out[y0:y1, x0:x1][sel & ~painted] = 255
-    return out
+    return fill_page(image, layout)[0]

@@ -131,18 +131,18 @@ async def translate(env: Env, v: Values) -> Produced:
 def preprocess(env: Env, v: Values) -> Produced:
     """Flat blocks filled now (cheap, exact); crops cut for the textured ones."""
     from workers.inpaint.crops import plan_crops
-    from workers.inpaint.erase import apply_fills
+    from workers.inpaint.fills import fill_page
 
     clock = _Clock()
     image: Image = v["image"]
     layout: PageLayout = v["layout"]
     with CORES.held(_order(env)):
-        filled = apply_fills(image, layout)
-        crops = plan_crops(image, layout)
+        filled = fill_page(image, layout)
+        crops = plan_crops(image, layout, filled)
     clock.lap("preprocess")
-    out: dict[str, Any] = {"filled": filled, "crops": crops}
+    out: dict[str, Any] = {"filled": filled[0], "crops": crops}
     if not crops:
-        out["erased"] = Erased(filled)
+        out["erased"] = Erased(filled[0])
     return out, clock.spent
 
 
