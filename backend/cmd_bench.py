@@ -89,7 +89,7 @@ def base_spec(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
         "inpainter": machine.inpainter,
         "lama_random_weights": random_lama(machine, args.lama_random_weights),
         "lama_weights": str(machine.lama_weights) if machine.lama_weights else None,
-        "lama_runtime": machine.lama_runtime,
+        "lama_runtime": machine.lama_runtime, "det_runtime": machine.det_runtime,
         "device": machine.device, "threads": machine.threads,
         "ocr_engines": machine.ocr_engines, "analyser": machine.analyser,
         "korean": machine.korean, "download": machine.download,

@@ -35,6 +35,7 @@ from workers.config import (
 )
 from workers.inpaint.registry import LAMA_RUNTIMES
 from workers.inpaint.registry import NAMES as INPAINTERS
+from workers.ocr.registry import DET_RUNTIMES
 from workers.ocr.registry import KOREAN as KOREAN_ENGINES
 from workers.process.registry import NAMES as ANALYSERS
 
@@ -72,6 +73,9 @@ def add_pipeline_flags(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--precision", choices=PRECISIONS, help="LaMa precision on CUDA")
     g.add_argument("--lama-runtime", choices=LAMA_RUNTIMES, help="where LaMa runs: auto "
                    "(default: ONNX Runtime on a CPU, torch on a GPU), onnx or torch")
+    g.add_argument("--det-runtime", choices=DET_RUNTIMES, help="where PP-OCR's text "
+                   "detector runs on a CPU: auto (default: OpenVINO where installed, else ONNX "
+                   "Runtime), openvino or onnx")
     g.add_argument("--font", type=Path, help="font file for the translation")
     g.add_argument("--device", help="cpu (default) or cuda:N")
     g.add_argument("--threads", type=int, help="CPU threads of a LaMa or OpenCV call (default: "
@@ -140,6 +144,8 @@ def build_settings(args: argparse.Namespace, env: Mapping[str, str] | None = Non
         lama_random_weights=bool(a.get("lama_random_weights", False)),
         lama_runtime=_choice("lama-runtime", str(pick("lama_runtime", "ITP_LAMA_RUNTIME",
                                                       "auto")), LAMA_RUNTIMES),
+        det_runtime=_choice("det-runtime", str(pick("det_runtime", "ITP_DET_RUNTIME",
+                                                    "auto")), DET_RUNTIMES),
         cache_dir=Path(cache_dir) if cache_dir else None,
         download=not _flag(pick("offline", "ITP_OFFLINE", False)),
         limits=Limits(),

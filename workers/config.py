@@ -101,6 +101,9 @@ class MachineSettings:
     # Where LaMa runs (`workers.inpaint.registry.LAMA_RUNTIMES`): "auto" = ONNX Runtime on a
     # CPU (faster there), torch on a GPU.
     lama_runtime: str = "auto"
+    # Where PP-OCR's detector runs on a CPU (`workers.ocr.registry.DET_RUNTIMES`): "auto" =
+    # OpenVINO where it is installed, else ONNX Runtime (always on a GPU).
+    det_runtime: str = "auto"
     cache_dir: Path | None = None
     # Models missing from the cache are downloaded on first use unless this is False.
     download: bool = True

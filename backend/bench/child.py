@@ -27,6 +27,7 @@ def settings_from(spec: dict[str, Any]) -> Settings:
     machine = MachineSettings(
         inpainter=spec["inpainter"], lama_random_weights=spec["lama_random_weights"],
         lama_runtime=spec.get("lama_runtime", "auto"),
+        det_runtime=spec.get("det_runtime", "auto"),
         lama_weights=Path(spec["lama_weights"]) if spec.get("lama_weights") else None,
         device=spec.get("device", "cpu"), threads=spec.get("threads", 0),
         ocr_engines=spec.get("ocr_engines", 0), analyser=spec.get("analyser", "auto"),

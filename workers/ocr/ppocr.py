@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
-from rapidocr import RapidOCR
+from rapidocr import EngineType, RapidOCR
 
+from workers.errors import ModelMissing
 from workers.ocr.base import Quad, Recognition
 from workers.ocr.tiling import DET_LIMIT
 from workers.types import Image
@@ -37,13 +39,44 @@ REC_BATCH_GPU = 16
 REC_MIN_RATIO = 320 / 48
 
 
+# The detector's model in the RapidOCR wheel (RapidOCR finds it itself for ONNX Runtime; for
+# OpenVINO it is given the same file).
+DET_MODEL_FILE = "PP-OCRv6_det_small.onnx"
+
+
+def _openvino_detector(threads: int) -> dict[str, Any] | None:
+    """RapidOCR's settings to run the detector on OpenVINO, or None where it cannot: the
+    package is not installed or the wheel has no such model. On a CPU OpenVINO runs this
+    model about four times faster than ONNX Runtime (0.17 against 0.63 s on a 960x672
+    page, one thread, the same map within 3e-5): ONNX Runtime spends most of its time in
+    two convolutions of the head at full detection resolution."""
+    import importlib.util
+
+    import rapidocr
+
+    if importlib.util.find_spec("openvino") is None:
+        return None
+    model = Path(rapidocr.__file__).parent / "models" / DET_MODEL_FILE
+    if not model.is_file():
+        return None
+    return {
+        "Det.engine_type": EngineType.OPENVINO,
+        "Det.model_path": str(model),
+        "EngineConfig.openvino.inference_num_threads": threads if threads > 0 else -1,
+        "EngineConfig.openvino.performance_hint": "LATENCY",
+        # Each engine has its own thread; pinned, two of them could share a core.
+        "EngineConfig.openvino.enable_cpu_pinning": False,
+    }
+
+
 class Ppocr:
     """One RapidOCR instance (its detection and recognition sessions), seen as a detector and
     a recognizer. Calls are serialised: one page at a time per instance."""
 
     def __init__(self, threads: int = 0, use_cuda: bool = False,
                  det_limit: int = DET_LIMIT, det_thresh: float = DET_THRESH,
-                 det_box_thresh: float = DET_BOX_THRESH, rec_batch: int = 0) -> None:
+                 det_box_thresh: float = DET_BOX_THRESH, rec_batch: int = 0,
+                 det_runtime: str = "auto") -> None:
         self.det_limit = det_limit
         self.rec_batch = rec_batch or (REC_BATCH_GPU if use_cuda else REC_BATCH_CPU)
         params: dict[str, Any] = {
@@ -61,6 +94,15 @@ class Ppocr:
             "EngineConfig.onnxruntime.inter_op_num_threads": 1,
             "EngineConfig.onnxruntime.use_cuda": use_cuda,
         }
+        if not use_cuda and det_runtime != "onnx":
+            openvino = _openvino_detector(threads)
+            if openvino is not None:
+                params |= openvino
+            elif det_runtime == "openvino":
+                raise ModelMissing("--det-runtime openvino: the openvino package is not "
+                                   "installed, or RapidOCR's detector model is missing")
+        self.det_runtime = "openvino" if params.get("Det.engine_type") is EngineType.OPENVINO \
+            else "onnx"
         # Typed loosely: RapidOCR's call returns a union of output kinds; ours is always full.
         self._engine: Any = RapidOCR(params=params)
         self._lock = threading.Lock()

@@ -7,11 +7,14 @@ its own detector and recognizers, so readers never wait on each other.
 from __future__ import annotations
 
 from workers.config import MachineSettings
+from workers.errors import ModelMissing
 from workers.ocr.korean import NAMES, KoreanRecognizer
 from workers.ocr.reader import PageReader
 
 # `--korean-ocr` choices (`workers.ocr.korean`).
 KOREAN = NAMES
+# `--det-runtime` choices (`workers.ocr.ppocr`).
+DET_RUNTIMES = ("auto", "openvino", "onnx")
 
 
 def load_reader(machine: MachineSettings, threads: int = 1) -> PageReader:
@@ -19,7 +22,10 @@ def load_reader(machine: MachineSettings, threads: int = 1) -> PageReader:
     from workers.ocr.ppocr import Ppocr
 
     cuda = machine.device.startswith("cuda")
-    ppocr = Ppocr(threads=threads, use_cuda=cuda)
+    if machine.det_runtime not in DET_RUNTIMES:
+        raise ModelMissing(f"unknown detector runtime {machine.det_runtime!r} (one of "
+                           f"{', '.join(DET_RUNTIMES)})")
+    ppocr = Ppocr(threads=threads, use_cuda=cuda, det_runtime=machine.det_runtime)
     # Loaded on the first page that may be Korean, so other pages never wait for it.
     korean = KoreanRecognizer(machine.korean, cache_dir=machine.cache_dir,
                               download=machine.download, threads=threads,
