@@ -26,7 +26,8 @@ HAIRLINE_PX = 2.05
 LETTER_LINES = 0.25
 BOLD_PX = 5.0
 # Letters are cut off the art's lines only when their usual stroke is at least this thick:
-# the opening a pixel thinner takes away lines of up to three pixels, and no letter.
+# the opening a pixel thinner (five at least) takes away lines up to four pixels wide, and
+# no letter's stroke.
 CUT_STROKE_PX = 6.0
 # A piece the opening takes off that runs longer than this many times its width is a
 # piece of the line, not the letter's edge.
