@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 
 from workers.process.morph import Bool, box_mask, dilate, erode
-from workers.types import RGB, Box, Image, box_area, grow_box
+from workers.types import RGB, Box, Image, box_area, grow_box, union_box
 
 # Strokes touching the outline are closed over with a disc this many line heights wide,
 # within this many line heights of the lines (no further than a glyph may reach:
@@ -123,10 +123,9 @@ def close_over_letters(interior: Bool, flat: Bool, window: Box, lines: Sequence[
     # Only near the lines: the work is done on their box, not the whole window.
     h, w = interior.shape
     margin = reach + round(2 * max(r, thick)) + 2
-    sx0, sy0, sx1, sy1 = grow_box((min(b[0] for b in lines) - window[0],
-                               min(b[1] for b in lines) - window[1],
-                               max(b[2] for b in lines) - window[0],
-                               max(b[3] for b in lines) - window[1]), margin, w, h)
+    tx0, ty0, tx1, ty1 = union_box(lines)
+    sx0, sy0, sx1, sy1 = grow_box((tx0 - window[0], ty0 - window[1], tx1 - window[0],
+                                   ty1 - window[1]), margin, w, h)
     part = interior[sy0:sy1, sx0:sx1]
     near = box_mask(part.shape, (window[0] + sx0, window[1] + sy0), lines, reach)
     closed = part | (erode(dilate(part, r), r) & near)

@@ -21,7 +21,7 @@ from workers.render.fonts import load_font
 from workers.render.layout import Placed
 from workers.render.room import Room
 from workers.render.wrap import graphemes
-from workers.types import Box, Image, RenderedLine
+from workers.types import Box, Image, RenderedLine, grow_box, union_box
 
 VERTICAL_FORMS = {
     "、": "︑", "。": "︒", "，": "︐", "：": "︓", "；": "︔", "！": "︕", "？": "︖",
@@ -122,10 +122,7 @@ def _paint(page: Image, boxes: list[Box],
            paint: Callable[[PILImage.Image, int, int], None]) -> None:
     """Run `paint(draw, dx, dy)` on a crop of `page` around `boxes` and paste it back."""
     h, w = page.shape[:2]
-    cx0 = max(0, min(b[0] for b in boxes) - 2)
-    cy0 = max(0, min(b[1] for b in boxes) - 2)
-    cx1 = min(w, max(b[2] for b in boxes) + 2)
-    cy1 = min(h, max(b[3] for b in boxes) + 2)
+    cx0, cy0, cx1, cy1 = grow_box(union_box(boxes), 2, w, h)
     if cx1 <= cx0 or cy1 <= cy0:
         return
     crop = PILImage.fromarray(np.ascontiguousarray(page[cy0:cy1, cx0:cx1]))
