@@ -12,6 +12,10 @@ other readers may take some of them:
 
 - a reader idle in the pool is borrowed at once, reads units in a thread of its own until
   none is left, and goes back to the pool (also when a unit raises);
+- a reader coming back to the pool (its page read, or the units it helped with done) first
+  takes the units still offered by the earliest page being read, unless a page ranked
+  before that one waits for a reader: the last page of a chapter is then not read by its
+  own reader alone while the other core idles;
 - a reader busy with a later page takes units of an earlier page between its own units
   (before its detection, before each unit it reads): work moves towards the earliest image
   and never the other way, so no page waits on a later one and nothing deadlocks. When
@@ -94,14 +98,21 @@ class Crew:
         self._cond = threading.Condition()
         self._jobs: list[Job] = []
         self._tickets = itertools.count()
+        # The orders of the pages waiting for a reader (`lend`).
+        self._waiting: list[Order] = []
 
     @contextmanager
     def lend(self) -> Iterator[PageReader]:
         """A reader for one page (blocks until one is free)."""
+        order = current_order()
         with self._cond:
-            self._cond.wait_for(lambda: bool(self._idle))
+            self._waiting.append(order)
+            try:
+                self._cond.wait_for(lambda: bool(self._idle))
+            finally:
+                self._waiting.remove(order)
             reader = self._idle.pop()
-            rank = (current_order(), next(self._tickets))
+            rank = (order, next(self._tickets))
         reader.sharing = Turn(self, reader, rank) if len(self.readers) > 1 else None
         try:
             yield reader
@@ -115,9 +126,24 @@ class Crew:
             return len(self._idle)
 
     def _give_back(self, reader: PageReader) -> None:
+        """The reader back to the pool, or to the earliest page's offered units when no
+        page ranked before that one waits for a reader."""
         with self._cond:
-            self._idle.append(reader)
-            self._cond.notify_all()
+            job = next((j for j in self._jobs if j.open and j.todo and j.error is None), None)
+            if job is None or any(order < job.rank[0] for order in self._waiting):
+                self._idle.append(reader)
+                self._cond.notify_all()
+                return
+        self._start_assist(job, reader)
+
+    def _start_assist(self, job: Job, reader: PageReader) -> None:
+        try:
+            threading.Thread(target=self._assist, args=(job, reader), daemon=True,
+                             name="itp-ocr-helper").start()
+        except RuntimeError:
+            with self._cond:
+                self._idle.append(reader)
+                self._cond.notify_all()
 
     def post(self, job: Job, own: int) -> None:
         """Offers the job's units to helpers, and lends it the idle readers it can use
@@ -128,11 +154,7 @@ class Crew:
             spare = min(len(self._idle), len(job.todo) - own)
             borrowed = [self._idle.pop() for _ in range(max(spare, 0))]
         for reader in borrowed:
-            try:
-                threading.Thread(target=self._assist, args=(job, reader), daemon=True,
-                                 name="itp-ocr-helper").start()
-            except RuntimeError:
-                self._give_back(reader)
+            self._start_assist(job, reader)
 
     def withdraw(self, job: Job) -> None:
         """No helper takes another of the job's units (those running finish)."""

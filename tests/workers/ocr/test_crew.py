@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 
 import numpy as np
 import pytest
@@ -240,6 +241,48 @@ def test_withdrawn_lines_are_read_by_the_page_itself() -> None:
         assert log == []
         assert pending.result() == Lines("solo", [], 4).recognize(crops)
         assert {name for name, _ in log} == {early.main.name}
+
+
+def test_a_reader_coming_back_reads_the_lines_still_offered() -> None:
+    log: list[tuple[str, list[int]]] = []
+    crew = _crew(log, Lines("a", log), Lines("b", log))
+    crops = _crops(6)
+    with ExitStack() as first:
+        early = first.enter_context(crew.lend())
+        with crew.lend() as late:
+            # Every reader is busy when the later page offers its lines: none is borrowed.
+            pending = _shared(late).start(crops)
+            assert log == []
+            first.close()  # the earlier page is read; its reader comes back to the pool
+            assert _eventually(lambda: len(log) == 6), "the returning reader reads them"
+            assert {name for name, _ in log} == {early.main.name}
+            assert pending.result() == Lines("solo", [], 6).recognize(crops)
+    assert _eventually(lambda: crew.idle == 2)
+
+
+def test_a_reader_coming_back_goes_first_to_an_earlier_page_waiting_for_one() -> None:
+    log: list[tuple[str, list[int]]] = []
+    crew = _crew(log, Lines("a", log), Lines("b", log))
+    crops = _crops(4)
+    lent: list[tuple[PageReader, int]] = []
+
+    def next_page() -> None:
+        with ranked((1, 0, 1)), crew.lend() as reader:
+            lent.append((reader, len(log)))
+
+    with ExitStack() as first:
+        with ranked((1, 0, 0)):
+            early = first.enter_context(crew.lend())
+        with ranked((1, 0, 5)), crew.lend() as late:
+            pending = _shared(late).start(crops)
+            waiter = threading.Thread(target=next_page, daemon=True)
+            waiter.start()
+            assert _eventually(lambda: len(crew._waiting) == 1)
+            first.close()
+            waiter.join(WAIT_S)
+            assert lent == [(early, 0)], "page 1 is lent the reader before page 5 is helped"
+            assert pending.result() == Lines("solo", [], 4).recognize(crops)
+    assert _eventually(lambda: crew.idle == 2)
 
 
 def test_a_crew_of_one_reads_without_sharing() -> None:
