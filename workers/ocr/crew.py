@@ -131,10 +131,14 @@ class Crew:
         with self._cond:
             job = next((j for j in self._jobs if j.open and j.todo and j.error is None), None)
             if job is None or any(order < job.rank[0] for order in self._waiting):
-                self._idle.append(reader)
-                self._cond.notify_all()
+                self._rest(reader)
                 return
         self._start_assist(job, reader)
+
+    def _rest(self, reader: PageReader) -> None:
+        """The reader into the pool (under the lock)."""
+        self._idle.append(reader)
+        self._cond.notify_all()
 
     def _start_assist(self, job: Job, reader: PageReader) -> None:
         try:
@@ -142,8 +146,7 @@ class Crew:
                              name="itp-ocr-helper").start()
         except RuntimeError:
             with self._cond:
-                self._idle.append(reader)
-                self._cond.notify_all()
+                self._rest(reader)
 
     def post(self, job: Job, own: int) -> None:
         """Offers the job's units to helpers, and lends it the idle readers it can use

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from workers.process.keep import Area, within_lines
-from workers.process.morph import Bool, components, dilate
+from workers.process.morph import Bool, components, dilate, disc
 
 # A shape at most this thick (twice its area over its edge pixels) is a hairline: every
 # pixel of a line at most two pixels wide is an edge pixel, which gives 2.0.
@@ -34,24 +34,25 @@ CUT_STROKE_PX = 6.0
 LINE_PIECE = 2.0
 
 
-def _thickness(shapes: Bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The labels of the 8-connected shapes, and each label's area and thickness."""
+def _strokes(shapes: Bool, line_height: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The labels of the 8-connected shapes; per label, whether it is letter-sized, and
+    its thickness (twice its area over its edge pixels)."""
     mask = shapes.astype(np.uint8)
     count, labels = cv2.connectedComponents(mask, connectivity=8)
     edge = (mask > 0) & (cv2.erode(mask, np.ones((3, 3), np.uint8)) == 0)
     area = np.bincount(labels.ravel(), minlength=count).astype(np.float64)
     edges = np.bincount(labels[edge], minlength=count).astype(np.float64)
     thick = 2.0 * area / np.maximum(edges, 1.0)
-    return labels, area, thick
+    area[0] = 0.0
+    letters = area >= (LETTER_LINES * line_height) ** 2
+    return labels, letters, thick
 
 
 def drop_hairlines(glyphs: Bool, line_height: float) -> Bool:
     """`glyphs` without the hairline shapes, when the rest are bold lettering."""
     if not glyphs.any():
         return glyphs
-    labels, area, thick = _thickness(glyphs)
-    area[0] = 0.0
-    letters = area >= (LETTER_LINES * line_height) ** 2
+    labels, letters, thick = _strokes(glyphs, line_height)
     hair = (thick <= HAIRLINE_PX) & ~letters
     hair[0] = False
     if not letters.any() or thick[letters].min() < BOLD_PX or not hair.any():
@@ -65,9 +66,7 @@ def cut_off_lines(candidates: Bool, glyphs: Bool, where: Area) -> Bool:
     that stand in their line box once the art's thinner lines are opened away, each with
     its own edge back: the line it touched stays, bar a stub of the opening's width."""
     empty = np.zeros_like(candidates)
-    _, area, thick = _thickness(glyphs)
-    area[0] = 0.0
-    letters = area >= (LETTER_LINES * where.line_height) ** 2
+    _, letters, thick = _strokes(glyphs, where.line_height)
     if not letters.any():
         return empty
     stroke = float(np.median(thick[letters]))
@@ -76,8 +75,7 @@ def cut_off_lines(candidates: Bool, glyphs: Bool, where: Area) -> Bool:
     size = int(stroke - 1.0)
     size -= 1 - size % 2  # odd, so the opening is centred
     others = (candidates & ~glyphs).astype(np.uint8)
-    opened = cv2.morphologyEx(others, cv2.MORPH_OPEN,
-                              cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))) > 0
+    opened = cv2.morphologyEx(others, cv2.MORPH_OPEN, disc(size // 2)) > 0
     count, parts, stats = components(opened)
     part_area = stats[:, cv2.CC_STAT_AREA]
     found = within_lines(parts, count, part_area, where, opened) \
