@@ -7,7 +7,9 @@ when one ran, are trusted first.
 
 An enclosed region holding several separate groups of lines, with art drawn into it from
 its edge (far from convex), is a panel with text set on its white: its lines are read
-block by block, not as one bubble, and never grouped with lines outside it.
+block by block, not as one bubble, and never grouped with lines outside it. So is one
+holding two groups whose edge runs straight along two sides of its box: a panel's corner
+(or a caption box) with two texts in it, where a balloon's outline is curved.
 """
 
 from __future__ import annotations
@@ -38,6 +40,13 @@ FILL_NOISE = 8
 # is close to convex; a panel has art drawn into it from its border).
 PANEL_GROUPS = 3
 PANEL_SOLIDITY = 0.85
+# ... or at least two groups in a region whose interior reaches this many sides of its box
+# along this share of each (within a band of BAND_SHARE of the side, 3 px at least, for a
+# page scanned a little askew).
+PANEL_CORNER_GROUPS = 2
+PANEL_STRAIGHT_SIDES = 2
+STRAIGHT_SHARE = 0.85
+BAND_SHARE = 0.03
 
 
 @dataclass(slots=True)
@@ -96,6 +105,8 @@ def find_bubbles(image: Image, lines: Sequence[TextLine], fills: Sequence[RGB | 
     owners: list[int | None] = [None] * len(lines)
     panels: list[Region] = []
     panel_of: list[int | None] = [None] * len(lines)
+    # The lines whose search found a panel around them.
+    on_panel = [False] * len(lines)
     _detected(image, lines, fills, hints, regions, owners)
 
     # Big lines first: their region is found once and the small ones fall in it.
@@ -118,8 +129,13 @@ def find_bubbles(image: Image, lines: Sequence[TextLine], fills: Sequence[RGB | 
         if not region.enclosed:
             continue
         if is_panel(region, lines):
+            on_panel[i] = True
             if not any(p.box == region.box for p in panels):
                 panels.append(region)
+        elif any(on_panel[j] for j, ln in enumerate(lines) if region.contains(*centre(ln.bbox))):
+            # A line whose own search found a panel is in it: this is the same white, seen
+            # from nearer (a search finds a little less around another line), not a bubble.
+            on_panel[i] = True
         elif is_bubble(region, lines, size):
             regions.append(region)
             owners[i] = len(regions) - 1
@@ -191,9 +207,26 @@ def solidity(mask: Bool) -> float:
     return min(1.0, float(np.count_nonzero(mask)) / hull) if hull > 0 else 1.0
 
 
+def straight_sides(mask: Bool) -> int:
+    """How many sides of its bounding box a mask runs along (STRAIGHT_SHARE of the side)."""
+    ys, xs = np.nonzero(mask)
+    if len(xs) == 0:
+        return 0
+    box = mask[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+    rows = max(3, round(BAND_SHARE * box.shape[1]))
+    cols = max(3, round(BAND_SHARE * box.shape[0]))
+    along = (box[:rows].any(axis=0), box[-rows:].any(axis=0),
+             box[:, :cols].any(axis=1), box[:, -cols:].any(axis=1))
+    return sum(1 for side in along if side.mean() >= STRAIGHT_SHARE)
+
+
 def is_panel(region: Region, lines: Sequence[TextLine]) -> bool:
     """Whether an enclosed region is a panel with text set on it (see the module doc)."""
     inside = [ln for ln in lines if region.contains(*centre(ln.bbox))]
-    if len(inside) < PANEL_GROUPS or len(group_lines(inside)) < PANEL_GROUPS:
+    if len(inside) < PANEL_CORNER_GROUPS:
         return False
-    return solidity(region.interior) < PANEL_SOLIDITY
+    groups = len(group_lines(inside))
+    if groups >= PANEL_GROUPS and solidity(region.interior) < PANEL_SOLIDITY:
+        return True
+    return groups >= PANEL_CORNER_GROUPS and \
+        straight_sides(region.interior) >= PANEL_STRAIGHT_SIDES

@@ -8,7 +8,7 @@ import numpy as np
 
 from tests.workers.process.pages import Page, blank, ellipse, rectangle, text
 from workers.inpaint.fills import apply_fills
-from workers.process.bubbles import find_bubbles, is_panel, solidity
+from workers.process.bubbles import find_bubbles, is_panel, solidity, straight_sides
 from workers.process.colours import line_fill
 from workers.process.layout import analyse_page
 from workers.render.render import render_page
@@ -112,3 +112,45 @@ def test_a_bubble_on_a_panel_keeps_its_lines() -> None:
     kinds = {b.source_text: b.kind for b in layout.blocks}
     assert kinds == {"HELLO THERE MY FRIEND": "art", "IT IS SO COLD": "art",
                      "SOUP IS READY": "art", "OH NO": "bubble"}, kinds
+
+
+def _two_texts(page: Page) -> None:
+    text(page, "WHAT ARE", (40, 60), scale=1.1)
+    text(page, "YOU DOING", (40, 94), scale=1.1)
+    text(page, "GO HOME", (40, 300), scale=1.1)
+    text(page, "RIGHT NOW", (40, 334), scale=1.1)
+
+
+def test_a_panel_with_two_texts_on_its_white_is_read_text_by_text() -> None:
+    # A panel's corner: its border runs straight along two sides of the white around the
+    # texts, and a figure is drawn into it from the right. Two texts, two blocks.
+    page = blank(420, 440)
+    rectangle(page, (10, 10, 430, 410), thickness=3)
+    cv2.circle(page.image, (430, 200), 150, (0, 0, 0), -1)
+    _two_texts(page)
+    layout = analyse_page(page.image, PageText(page.lines), "en")
+    assert sorted((b.source_text, b.kind) for b in layout.blocks) == \
+        [("GO HOME RIGHT NOW", "art"), ("WHAT ARE YOU DOING", "art")]
+    assert layout.mask[page.glyphs].min() == 255, "every letter is erased"
+
+
+def test_a_balloon_with_two_texts_is_still_one_bubble() -> None:
+    page = blank(420, 440)
+    ellipse(page, (200, 205), (190, 200))
+    for words, origin in (("WHAT ARE", (110, 90)), ("YOU DOING", (110, 124)),
+                          ("GO HOME", (110, 290)), ("RIGHT NOW", (110, 324))):
+        text(page, words, origin, scale=1.1)
+    layout = analyse_page(page.image, PageText(page.lines), "en")
+    assert [(b.source_text, b.kind) for b in layout.blocks] == \
+        [("WHAT ARE YOU DOING GO HOME RIGHT NOW", "bubble")]
+
+
+def test_straight_sides_are_a_boxs_not_a_balloons() -> None:
+    box = np.zeros((200, 300), bool)
+    box[20:180, 30:270] = True
+    assert straight_sides(box) == 4
+    cv2.circle(box.view(np.uint8), (270, 180), 90, 0, -1)
+    assert straight_sides(box) == 2, "a figure drawn in from a corner leaves two sides"
+    oval = np.zeros((200, 300), np.uint8)
+    cv2.ellipse(oval, (150, 100), (120, 80), 0, 0, 360, 1, -1)
+    assert straight_sides(oval.astype(bool)) == 0
