@@ -75,11 +75,14 @@ Part = tuple[tuple[int, int, int, int], Bool, Bool | None]
 
 def panel_holes(image: Image, hole: Bool) -> list[Part]:
     """The hole in parts, one per panel it lies in, each with the box to inpaint it in and
-    the pixels there PatchMatch must not copy from (those past a panel border): the panel
-    beside the text is drawn otherwise (hatching beside screentone), and its patches would
-    show as a square of the wrong texture. A border is a long straight dark line along an
-    axis. The part of the hole on a border, or in a panel too small to copy from, is
-    filled last from the whole crop."""
+    the pixels there PatchMatch must not copy from (those past a panel border, and the
+    border itself): the panel beside the text is drawn otherwise (hatching beside
+    screentone), and its patches would show as a square of the wrong texture; a hole
+    reaching up to the border matched the border's patches best at its edge, and came out
+    with the border's dark lines copied into it as bars. A border is a long straight dark
+    line along an axis. The part of the hole on a border, or in a panel too small to copy
+    from, is filled last from the whole crop (a border under the lettering is drawn on
+    through it)."""
     height, width = hole.shape
     whole: Part = ((0, 0, width, height), hole, None)
     grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
@@ -111,7 +114,7 @@ def panel_holes(image: Image, hole: Bool) -> list[Part]:
         x1 = min(width, int(xs.max()) + 1 + PANEL_MARGIN)
         y1 = min(height, int(ys.max()) + 1 + PANEL_MARGIN)
         box = np.s_[y0:y1, x0:x1]
-        other = ~panel[box] & ~lines[box] & ~own[box]
+        other = (~panel[box] | lines[box]) & ~own[box]
         parts.append(((x0, y0, x1, y1), own[box], other if other.any() else None))
         left &= ~own
     if left.any():

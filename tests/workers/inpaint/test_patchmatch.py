@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from workers.inpaint.base import InpaintItem
@@ -85,3 +86,41 @@ def test_no_border_leaves_the_hole_whole() -> None:
     hole[20:40, 20:40] = True
     [(box, part, other)] = panel_holes(image, hole)
     assert box == (0, 0, 64, 64) and np.array_equal(part, hole) and other is None
+
+
+
+def _bordered_tone() -> Image:
+    """A grey tone 110 px wide, then a double panel border (dark at 110-112 and 117-119),
+    then the next panel's paper."""
+    rng = np.random.default_rng(1)
+    grey = cv2.GaussianBlur(rng.integers(140, 215, (200, 110)).astype(np.uint8), (3, 3), 0)
+    dark, paper = np.full((200, 3, 3), 20, np.uint8), np.full((200, 4, 3), 250, np.uint8)
+    return np.concatenate([np.repeat(grey[..., None], 3, axis=2), dark, paper, dark,
+                           np.full((200, 60, 3), 245, np.uint8)], axis=1)
+
+
+def test_a_border_under_the_hole_is_drawn_on_through_it() -> None:
+    image = _bordered_tone()
+    mask = np.zeros(image.shape[:2], np.uint8)
+    mask[90:110, 85:135] = 255
+    image[mask > 0] = 0
+    [out] = PatchMatchInpainter().inpaint([InpaintItem(image, mask)])
+    dark = out[90:110, 105:125, 0] < 90
+    assert dark[:, [5, 6, 7, 12, 13, 14]].all(), "both lines of the border go on"
+    assert not dark[:, [3, 4, 8, 9, 10, 11, 15, 16]].any()
+
+
+def test_a_hole_up_against_a_panel_border_is_not_filled_with_the_border() -> None:
+    # Lettering on a grey tone reaching the panel's (double) border: patches taking in the
+    # border matched the hole's edge best, and copied its dark lines into the hole as bars.
+    image = _bordered_tone()
+    for right in (110, 109):  # touching the border, one pixel off it
+        mask = np.zeros(image.shape[:2], np.uint8)
+        outline = [[right - 20, 30], [right, 30], [right, 170], [right - 25, 170],
+                   [right - 30, 100], [right - 45, 80], [right - 20, 60]]
+        cv2.fillPoly(mask, [np.array(outline, np.int32)], 255)
+        lettered = image.copy()
+        lettered[mask > 0] = 0
+        [out] = PatchMatchInpainter().inpaint([InpaintItem(lettered, mask)])
+        assert not ((out[..., 0] < 90) & (mask > 0)).any(), f"border copied in ({right})"
+        assert np.array_equal(out[mask == 0], lettered[mask == 0])
