@@ -104,8 +104,9 @@ def _area(shape: tuple[int, int], origin: tuple[int, int], lines: Sequence[TextL
     # Marks OCR did not read are taken only within a line of the text read.
     near = line_area(shape, origin, lines, round(MARK_NEAR_LINES * line_height))
     reach = line_area(shape, origin, lines, round(MARK_REACH_LINES * line_height))
+    vertical = 2 * sum(ln.vertical for ln in lines) > len(lines)
     return Area(allowed, far, line_height, boxes, interior, near,
-                round(MARK_LINES * line_height), reach, beyond)
+                round(MARK_LINES * line_height), reach, beyond, vertical)
 
 
 def flat_glyphs(region: Region, lines: Sequence[TextLine], line_height: float,

@@ -17,9 +17,10 @@ slanted hairline reaching out of the box: the end of the hatching or speed lines
 is set beside. So are hairlines side by side in a comb, inside the box or not: hatching
 or speed lines a line box takes in, drawn thinner than any letter's stroke at its size.
 Inside a bubble, small marks near the text count too (furigana, punctuation, a line OCR
-missed), a whole cluster of them at a time, never a slanted hairline; and the part of a
-shape that touches the outline is kept up to the interior's edge (the interior takes the
-letter in: `workers.process.interior`).
+missed), a whole cluster of them at a time, never a slanted hairline; so does a letter
+that runs into a dash ("柱——", one shape where they touch) in line with its column or row;
+and the part of a shape that touches the outline is kept up to the interior's edge (the
+interior takes the letter in: `workers.process.interior`).
 """
 
 from __future__ import annotations
@@ -60,6 +61,11 @@ SPECK_LINES = 0.15
 # Mark-sized shapes this many line heights apart (or less) belong to one cluster.
 MARK_GAP_LINES = 0.25
 
+# Inside a bubble, a letter may run out of its line box as a dash ("柱——", one shape where
+# they touch): a straight stroke along the reading direction at most this many line
+# heights thick (3 px at least), no longer than the reach of marks from the text.
+DASH_LINES = 0.25
+
 # Shapes of at most this many pixels are grain or speckle (a scanned page's paper strays
 # past the colour tolerance pixel by pixel), never a letter's stroke.
 GRAIN_PX = 4
@@ -94,6 +100,8 @@ class Area:
     # (unread lettering running out of it; the outline is one long shape, never one).
     # (A function: worked out only when a cluster of marks is met.)
     beyond: Callable[[], Bool] | None = None
+    # Whether most of the lines are vertical columns (the direction a dash runs in).
+    vertical: bool = False
 
 
 def within_lines(labels: Ints, count: int, area: Ints, where: Area, shapes: Bool,
@@ -108,6 +116,44 @@ def within_lines(labels: Ints, count: int, area: Ints, where: Area, shapes: Bool
     ok: npt.NDArray[np.bool_] = ((out == 0) | poking) & (area > GRAIN_PX)
     ok[0] = False
     return ok
+
+
+def _dashed(labels: Ints, count: int, candidates: Bool, where: Area,
+            ) -> npt.NDArray[np.bool_]:
+    """Per label: a shape whose pixels past its line box (and slack) are one thin straight
+    stroke along the reading direction within the reach of marks from the text: a dash
+    the lettering ends or starts with, joined to the letter beside it. (Speed lines beside
+    a column run across it; a slanted stroke is no thin box.)"""
+    none = np.zeros(count, bool)
+    if where.reach is None:
+        return none
+    ys, xs = np.nonzero(candidates & ~where.allowed)
+    if len(xs) == 0:
+        return none
+    lab = labels[ys, xs]
+    big = np.iinfo(np.int64).max
+    x0, y0 = np.full(count, big), np.full(count, big)
+    x1, y1 = np.full(count, -1), np.full(count, -1)
+    np.minimum.at(x0, lab, xs)
+    np.minimum.at(y0, lab, ys)
+    np.maximum.at(x1, lab, xs)
+    np.maximum.at(y1, lab, ys)
+    past = np.bincount(lab, minlength=count)
+    thin = max(3.0, DASH_LINES * where.line_height)
+    along, across = (y1 - y0 + 1, x1 - x0 + 1) if where.vertical else \
+        (x1 - x0 + 1, y1 - y0 + 1)
+    reached = np.bincount(labels[candidates & ~where.reach], minlength=count) == 0
+    out: npt.NDArray[np.bool_] = (past > 0) & (across <= thin) & (along >= 2 * across) \
+        & reached
+    out[0] = False
+    # In line with a line box: across the reading direction it lies within a column's
+    # (a row's) span, so it goes on from the line's end (an aside beside the text, whose
+    # long vowel mark runs down from its first kana, does not).
+    spans: npt.NDArray[np.bool_] = np.asarray(where.boxes.any(axis=0 if where.vertical else 1))
+    for label in np.flatnonzero(out):
+        first, last = (x0[label], x1[label]) if where.vertical else (y0[label], y1[label])
+        out[label] = bool(spans[first:last + 1].all())
+    return out
 
 
 def _whole_clusters(labels: Ints, count: int, sized: npt.NDArray[np.bool_],
@@ -250,11 +296,13 @@ def keep(candidates: Bool, where: Area) -> Kept:
     area = stats[:, cv2.CC_STAT_AREA]
     letters = within_lines(labels, count, area, where, candidates)
     letters &= ~_hairlines_beside(labels, count, letters, where)
+    interior = where.interior
+    within = np.bincount(labels[candidates & ~interior], minlength=count) == 0
+    touching = np.bincount(labels[candidates & where.boxes], minlength=count) > 0
+    letters |= _dashed(labels, count, candidates, where) & within & touching
     teeth = combs(labels, count, stats, where.line_height)
     letters &= ~teeth
-    interior = where.interior
     w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
-    within = np.bincount(labels[candidates & ~interior], minlength=count) == 0
     close = np.bincount(labels[candidates & ~where.near], minlength=count) == 0
     sized = (w <= where.mark_px) & (h <= where.mark_px) & ~letters & ~teeth & within
     sized[0] = False
