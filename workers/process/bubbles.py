@@ -141,11 +141,15 @@ def find_bubbles(image: Image, lines: Sequence[TextLine], fills: Sequence[RGB | 
             owners[i] = len(regions) - 1
 
     # Lines whose own box was not one colour (columns set close together) still belong to
-    # the bubble their centre lies in.
+    # the bubble their centre lies in; so do lines searched before that bubble was found
+    # (bigger lines go first) whose own search came to nothing (it stopped on a spike of
+    # the outline): the bubble was judged with them inside it.
     for i, line in enumerate(lines):
-        if owners[i] is None and fills[i] is None:
+        fill = fills[i]
+        if owners[i] is None and not on_panel[i]:
             cx, cy = centre(line.bbox)
-            known = [j for j, r in enumerate(regions) if r.contains(cx, cy)]
+            known = [j for j, r in enumerate(regions) if r.contains(cx, cy)
+                     and (fill is None or _near(r.fill, fill))]
             if known:
                 owners[i] = known[0]
     # A line on a panel's white is the panel's only once it has no bubble of its own: the

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
 
+import numpy as np
+import pytest
+
+from tests.workers.process.pages import blank, ellipse, text
+from workers.process import bubbles
 from workers.process.bubbles import fill_near
+from workers.process.colours import line_fill
 from workers.process.glyphs import Glyphs
-from workers.process.regions import Region
+from workers.process.layout import analyse_page
+from workers.process.regions import Region, find_region
+from workers.types import Box, Image, PageText
 
 
 def test_a_ring_of_two_unlike_colours_still_gives_a_colour() -> None:
@@ -23,3 +33,32 @@ def test_a_ring_of_two_unlike_colours_still_gives_a_colour() -> None:
     colour = fill_near(image, region, Glyphs((0, 0, 40, 40), glyph, 1), 12.0)
     assert len(colour) == 3 and all(0 <= c <= 255 for c in colour)
     assert colour != region.fill, "measured from the ring, not the region's default"
+
+
+def test_a_line_whose_own_search_stopped_short_joins_the_bubble_found_later(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Bigger lines are searched first. When the first line's search comes to nothing (on a
+    # page: it stopped on a spike of the outline), the bubble found from the next line was
+    # judged with both lines inside it, and both are its lines: one text, one block.
+    page = blank(300, 440)
+    ellipse(page, (220, 150), (200, 120))
+    text(page, "WHAT ARE YOU", (120, 140), scale=1.2)
+    text(page, "DOING", (170, 180), scale=1.0)
+    real = find_region
+    searched: list[Box] = []
+
+    def stopping_short(image: Image, boxes: Sequence[Box], *args: Any, **kwargs: Any,
+                       ) -> Region:
+        region = real(image, boxes, *args, **kwargs)
+        searched.append(boxes[0])
+        if boxes[0] == page.lines[0].bbox:
+            return replace(region, enclosed=False)
+        return region
+
+    monkeypatch.setattr(bubbles, "find_region", stopping_short)
+    fills = [line_fill(page.image, ln.bbox) for ln in page.lines]
+    found = bubbles.find_bubbles(page.image, page.lines, fills)
+    assert searched[0] == page.lines[0].bbox, "the bigger line went first"
+    assert len(found.regions) == 1 and found.owners == [0, 0]
+    layout = analyse_page(page.image, PageText(page.lines), "en")
+    assert [b.source_text for b in layout.blocks] == ["WHAT ARE YOU DOING"]
