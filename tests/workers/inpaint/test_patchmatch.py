@@ -88,7 +88,6 @@ def test_no_border_leaves_the_hole_whole() -> None:
     assert box == (0, 0, 64, 64) and np.array_equal(part, hole) and other is None
 
 
-
 def _bordered_tone() -> Image:
     """A grey tone 110 px wide, then a double panel border (dark at 110-112 and 117-119),
     then the next panel's paper."""
