@@ -117,12 +117,10 @@ def find_bubbles(image: Image, lines: Sequence[TextLine], fills: Sequence[RGB | 
         fill = fills[i]
         if fill is None:
             continue
-        cx, cy = centre(lines[i].bbox)
-        known = [j for j, r in enumerate(regions) if r.contains(cx, cy) and _near(r.fill, fill)]
-        if known:
-            owners[i] = known[0]
-            continue
         line = lines[i]
+        owners[i] = _bubble_at(regions, line, fill)
+        if owners[i] is not None:
+            continue
         size = line_size(line)
         region = find_region(image, [line.bbox], size, fill, box_area(line.bbox),
                              others=[ln.bbox for ln in lines], memo=memo)
@@ -132,7 +130,7 @@ def find_bubbles(image: Image, lines: Sequence[TextLine], fills: Sequence[RGB | 
             on_panel[i] = True
             if not any(p.box == region.box for p in panels):
                 panels.append(region)
-        elif any(on_panel[j] for j, ln in enumerate(lines) if region.contains(*centre(ln.bbox))):
+        elif any(on_panel[j] for j in held(region, lines)):
             # A line whose own search found a panel is in it: this is the same white, seen
             # from nearer (a search finds a little less around another line), not a bubble.
             on_panel[i] = True
@@ -145,13 +143,8 @@ def find_bubbles(image: Image, lines: Sequence[TextLine], fills: Sequence[RGB | 
     # (bigger lines go first) whose own search came to nothing (it stopped on a spike of
     # the outline): the bubble was judged with them inside it.
     for i, line in enumerate(lines):
-        fill = fills[i]
         if owners[i] is None and not on_panel[i]:
-            cx, cy = centre(line.bbox)
-            known = [j for j, r in enumerate(regions) if r.contains(cx, cy)
-                     and (fill is None or _near(r.fill, fill))]
-            if known:
-                owners[i] = known[0]
+            owners[i] = _bubble_at(regions, line, fills[i])
     # A line on a panel's white is the panel's only once it has no bubble of its own: the
     # panel around a bubble contains the bubble's lines too.
     for i, line in enumerate(lines):
@@ -161,6 +154,19 @@ def find_bubbles(image: Image, lines: Sequence[TextLine], fills: Sequence[RGB | 
             if inside:
                 panel_of[i] = min(inside, key=lambda k: box_area(panels[k].box))
     return Bubbles(regions, owners, panels, panel_of)
+
+
+def held(region: Region, lines: Sequence[TextLine]) -> list[int]:
+    """The indices of the lines whose centre lies in the region."""
+    return [i for i, ln in enumerate(lines) if region.contains(*centre(ln.bbox))]
+
+
+def _bubble_at(regions: Sequence[Region], line: TextLine, fill: RGB | None) -> int | None:
+    """The first of the bubbles the line's centre lies in, of a fill near the line's (of
+    any fill for a line whose box is not one colour), or None."""
+    cx, cy = centre(line.bbox)
+    return next((j for j, r in enumerate(regions) if r.contains(cx, cy)
+                 and (fill is None or _near(r.fill, fill))), None)
 
 
 def fill_near(image: Image, region: Region, glyphs: Glyphs, line_height: float) -> RGB:
@@ -192,7 +198,7 @@ def fill_near(image: Image, region: Region, glyphs: Glyphs, line_height: float) 
 
 def is_bubble(region: Region, lines: Sequence[TextLine], line_height: float) -> bool:
     """Whether an enclosed region holds lettering only (the lines whose centre is in it)."""
-    inside = [ln for ln in lines if region.contains(*centre(ln.bbox))]
+    inside = [lines[i] for i in held(region, lines)]
     if not inside:
         return False
     glyphs = flat_glyphs(region, inside, line_height)
@@ -226,7 +232,7 @@ def straight_sides(mask: Bool) -> int:
 
 def is_panel(region: Region, lines: Sequence[TextLine]) -> bool:
     """Whether an enclosed region is a panel with text set on it (see the module doc)."""
-    inside = [ln for ln in lines if region.contains(*centre(ln.bbox))]
+    inside = [lines[i] for i in held(region, lines)]
     if len(inside) < PANEL_CORNER_GROUPS:
         return False
     groups = len(group_lines(inside))

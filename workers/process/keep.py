@@ -127,10 +127,9 @@ def _dashed(labels: Ints, count: int, candidates: Bool, where: Area,
     none = np.zeros(count, bool)
     if where.reach is None:
         return none
-    ys, xs = np.nonzero(candidates & ~where.allowed)
+    ys, xs, lab = pixels_of(labels, candidates & ~where.allowed)
     if len(xs) == 0:
         return none
-    lab = labels[ys, xs]
     big = np.iinfo(np.int64).max
     x0, y0 = np.full(count, big), np.full(count, big)
     x1, y1 = np.full(count, -1), np.full(count, -1)
