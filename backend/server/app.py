@@ -32,6 +32,7 @@ from backend.server.service import JobService
 from backend.server.state import AppState
 from backend.server.tokens import TokenGuard
 from backend.server.ws import ws_endpoint
+from workers.aio import end
 from workers.config import Settings
 from workers.errors import InternalError, ItpError, MissingExtra
 from workers.pipeline.api import EventCallback, Pipeline
@@ -89,8 +90,7 @@ def create_app(settings: Settings, config: ServerConfig, token: str,
         try:
             yield
         finally:
-            starting.cancel()
-            await asyncio.gather(starting, return_exceptions=True)
+            await end([starting], "starting the pipeline")
             await service.close()
             await pipeline.stop()
 

@@ -26,6 +26,7 @@ from backend.server.keys import ResultKeys
 from backend.server.metrics import Metrics
 from backend.server.payloads import JobSpec
 from backend.server.scheduler import Load, PriorityGate
+from workers.aio import end
 from workers.config import Limits
 from workers.errors import Cancelled, InternalError, ItpError, QueueFull
 from workers.pipeline.api import ImageTask, Pipeline, PipelineEvent
@@ -89,9 +90,7 @@ class JobService:
             raise QueueFull(refusal)
 
     async def close(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await end(list(self._tasks), "the service's images")
         await self.fetcher.aclose()
 
     # -- requests --------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from backend.server.auth import AUTHENTICATED
 from backend.server.hub import Connection, Session
 from backend.server.state import AppState
+from workers.aio import end
 
 log = logging.getLogger("itp.server")
 POLICY_VIOLATION = 1008
@@ -62,9 +63,7 @@ async def ws_endpoint(websocket: WebSocket) -> None:
             with contextlib.suppress(WebSocketDisconnect, RuntimeError):
                 await websocket.close(TAKEN_OVER, "session resumed on another connection")
     finally:
-        for task in tasks:
-            task.cancel()
-        outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+        outcomes = await end(tasks, "websocket session")
         state.hub.detach(session, conn)
         for outcome in outcomes:
             if isinstance(outcome, Exception):

@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from functools import partial
 from typing import Any, TypeVar
 
+from workers.aio import end
 from workers.config import Settings
 from workers.errors import Cancelled, InternalError, ItpError
 from workers.pipeline import serialize
@@ -82,19 +83,11 @@ class DistributedPipeline:
     async def stop(self) -> None:
         self._ready = False
         self._feed.stopping = True
-        # The events loop ends by itself within one blocking read. Cancelling a read in
-        # flight is the last resort: redis-py can lose the cancellation inside its socket
-        # timeout (Python 3.11), leaving the loop waiting on a reply that never comes.
+        # The events loop ends by itself within one blocking read; cancelling it is the
+        # last resort.
         if self._loop is not None:
-            _, late = await asyncio.wait([self._loop], timeout=STOP_WAIT_S)
-            for task in late:
-                task.cancel()
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        ending = [*tasks, *([self._loop] if self._loop else [])]
-        if ending:  # asyncio.wait refuses an empty set (a pipeline stopped before it ran)
-            await asyncio.wait(ending, timeout=STOP_WAIT_S)
+            await asyncio.wait([self._loop], timeout=STOP_WAIT_S)
+        await end([*self._tasks, *([self._loop] if self._loop else [])], "the pipeline")
         self._loop = None
 
     def submit(self, task: ImageTask) -> None:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from workers import graph
+from workers.aio import end
 from workers.config import MachineSettings
 from workers.errors import Cancelled, InternalError, ItpError
 from workers.imageio import inspect_header
@@ -101,9 +102,7 @@ class EmbeddedPipeline:
         return graph.BY_NAME[stage].concurrency
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await end(self._tasks, "the pipeline's stages")
         self._tasks.clear()
         for pool in self._pools.values():
             pool.shutdown(wait=True, cancel_futures=True)

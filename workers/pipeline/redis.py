@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from workers.aio import end
 from workers.config import Settings
 from workers.pipeline.api import EventCallback
 from workers.pipeline.distributed import DistributedPipeline
@@ -49,8 +50,7 @@ class RedisPipeline(DistributedPipeline):
 
     async def stop(self) -> None:
         if self._upkeep is not None:
-            self._upkeep.cancel()
-            await asyncio.gather(self._upkeep, return_exceptions=True)
+            await end([self._upkeep], "blob upkeep")
             self._upkeep = None
         await super().stop()
         try:

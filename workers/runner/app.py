@@ -14,6 +14,7 @@ import socket
 from collections.abc import Sequence
 from dataclasses import replace
 
+from workers.aio import end
 from workers.config import MachineSettings
 from workers.pipeline.models import Models
 from workers.runner.context import StageContext
@@ -79,7 +80,7 @@ async def run_redis_worker(stages: Sequence[str], machine: MachineSettings, redi
     try:
         await serve_stages(stages, machine, transport, blobs, options, stop, ready=ready)
     finally:
-        upkeep.cancel()
+        await end([upkeep], "blob upkeep")
         with contextlib.suppress(*transport.transient):
             await blobs.close()
         await transport.close()

@@ -22,6 +22,7 @@ import math
 import time
 from collections.abc import Awaitable, Callable, Sequence
 
+from workers.aio import end
 from workers.errors import InternalError, ItpError
 from workers.runner.context import StageContext, Work, job_settings
 from workers.runner.handlers import Handler
@@ -87,8 +88,7 @@ class StageWorker:
                     await asyncio.wait(list(self._running), timeout=1.0,
                                        return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for task in helpers:
-                task.cancel()
+            await end(helpers, f"stage {name}: heartbeat and reaper")
             await self._shutdown()
 
     async def _fill(self) -> None:
@@ -263,10 +263,8 @@ class StageWorker:
         tasks = list(self._running)
         held = [d for batch, _ in self._running.values() for d in batch]
         _, late = await asyncio.wait(tasks, timeout=self.options.grace_s)
-        for task in late:
-            task.cancel()
         if late:
-            await asyncio.wait(late)
+            await end(late, f"stage {self.spec.name}: stopping")
             with contextlib.suppress(*self._not_now):
                 await self.transport.release(self.consumer, held)
 

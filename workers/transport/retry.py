@@ -10,6 +10,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from workers.aio import end_shielded
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -62,8 +64,7 @@ async def supervise(name: str, body: Callable[[], Awaitable[None]], *,
         try:
             await asyncio.wait([task])
         except asyncio.CancelledError:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+            await end_shielded(task, name)
             raise
         if task.cancelled():
             raise asyncio.CancelledError(f"{name} was cancelled")
