@@ -29,7 +29,8 @@ def settings_from(spec: dict[str, Any]) -> Settings:
         lama_runtime=spec.get("lama_runtime", "auto"),
         det_runtime=spec.get("det_runtime", "auto"),
         lama_weights=Path(spec["lama_weights"]) if spec.get("lama_weights") else None,
-        device=spec.get("device", "cpu"), threads=spec.get("threads", 0),
+        device=spec.get("device", "cpu"), precision=spec.get("precision", "auto"),
+        font=Path(spec["font"]) if spec.get("font") else None, threads=spec.get("threads", 0),
         ocr_engines=spec.get("ocr_engines", 0), analyser=spec.get("analyser", "auto"),
         korean=spec.get("korean", "auto"), download=spec.get("download", True),
         cache_dir=Path(spec["cache_dir"]) if spec.get("cache_dir") else None)

@@ -134,3 +134,23 @@ def test_the_page_order_can_be_switched_off_to_measure_what_it_buys(
     assert (ordered["page_order"], unordered["page_order"]) == (True, False)
     assert ordered["images"] == unordered["images"] == 2
     assert ordered["errors"] == unordered["errors"] == []
+
+
+def test_the_measured_child_gets_the_machine_settings_asked_for(tmp_path: Path) -> None:
+    """Every machine setting the command line gives reaches the child process that measures:
+    a `--font` or `--precision` dropped on the way would measure another configuration."""
+    import argparse
+
+    from backend.bench.child import settings_from
+    from backend.cmd_bench import base_spec
+    from workers.config import JobSettings, Settings
+
+    font = tmp_path / "Face.ttf"
+    machine = MachineSettings(
+        inpainter="patchmatch", analyser="classical", korean="tesseract", font=font,
+        device="cuda:1", precision="fp16", lama_random_weights=True, lama_runtime="torch",
+        det_runtime="onnx", cache_dir=tmp_path, download=False, threads=3, ocr_engines=2)
+    args = argparse.Namespace(images=None, n=None, latency=0.1, samples=None,
+                              lama_random_weights=True, no_page_order=False)
+    spec = json.loads(json.dumps(base_spec(args, Settings(JobSettings(), machine))))
+    assert settings_from({**spec, "latency_s": 0.1}).machine == machine

@@ -19,9 +19,10 @@ DET_RUNTIMES = ("auto", "openvino", "onnx")
 
 def load_reader(machine: MachineSettings, threads: int = 1) -> PageReader:
     """A reader with the detector and every recognizer this machine can run."""
+    from workers.models.onnx import onnx_on_gpu
     from workers.ocr.ppocr import Ppocr
 
-    cuda = machine.device.startswith("cuda")
+    cuda = onnx_on_gpu(machine.device)
     if machine.det_runtime not in DET_RUNTIMES:
         raise ModelMissing(f"unknown detector runtime {machine.det_runtime!r} (one of "
                            f"{', '.join(DET_RUNTIMES)})")

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from workers.config import JobSettings, MachineSettings, TranslatorSettings
 from workers.graph import NAMES
 from workers.inpaint.base import Inpainter
+from workers.models.onnx import onnx_on_gpu
 from workers.ocr.crew import Crew
 from workers.ocr.reader import PageReader
 from workers.process.base import PageAnalyser
@@ -28,7 +29,7 @@ def ocr_engine_count(machine: MachineSettings) -> int:
     threads on these small models). On a GPU one engine keeps the card busy."""
     if machine.ocr_engines > 0:
         return machine.ocr_engines
-    if machine.device.startswith("cuda"):
+    if onnx_on_gpu(machine.device):
         return 1
     return max(1, min(4, os.cpu_count() or 1))
 
@@ -70,7 +71,7 @@ class Models:
         if "ocr" in stages and not self.readers:
             from workers.ocr.registry import load_reader
 
-            cuda = self.machine.device.startswith("cuda")
+            cuda = onnx_on_gpu(self.machine.device)
             for _ in range(ocr_engine_count(self.machine)):
                 reader = load_reader(self.machine, threads if cuda else 1)
                 reader.warm_up()
