@@ -38,7 +38,8 @@ def worker_args(stage: str, settings: MachineSettings, redis_url: str,
     args = [sys.executable, "-m", "backend.cli", "worker", stage, "--redis", redis_url,
             "--namespace", namespace, "--inpainter", settings.inpainter, "--device",
             settings.device, "--precision", settings.precision, "--analyser",
-            settings.analyser, "--korean-ocr", settings.korean]
+            settings.analyser, "--korean-ocr", settings.korean, "--lama-runtime",
+            settings.lama_runtime, "--det-runtime", settings.det_runtime]
     if not settings.download:
         args.append("--offline")
     if settings.threads > 0:
