@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator
 
 import onnxruntime as ort
 import pytest
@@ -15,7 +16,10 @@ from workers.pipeline.models import ocr_engine_count
 
 
 @pytest.fixture(autouse=True)
-def fresh() -> None:
+def fresh() -> Iterator[None]:
+    # The answer is cached per process: neither take one from another test nor leave one.
+    onnx.onnx_on_gpu.cache_clear()
+    yield
     onnx.onnx_on_gpu.cache_clear()
 
 
