@@ -19,7 +19,8 @@ from typing import Any
 
 from backend.bench.report import compare, median_run, table
 from backend.bench.workload import CUSTOM, SAMPLES, WORKLOADS, parse_names
-from workers.config import MachineSettings, Settings
+from workers.config import MachineSettings, Settings, TranslatorSettings
+from workers.pipeline import codec
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
@@ -82,19 +83,16 @@ def _child(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def base_spec(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
-    machine = settings.machine
+    # The machine's settings travel whole, by the codec that walks their type, so none is
+    # dropped on the way; its translator credentials stay here (the bench's translator is
+    # the built-in deterministic one).
+    machine = settings.machine.with_(
+        lama_random_weights=random_lama(settings.machine, args.lama_random_weights),
+        credentials=TranslatorSettings())
     return {
         "images": args.images, "n": args.n, "latency_s": args.latency,
         "samples": str(args.samples) if args.samples else None,
-        "inpainter": machine.inpainter,
-        "lama_random_weights": random_lama(machine, args.lama_random_weights),
-        "lama_weights": str(machine.lama_weights) if machine.lama_weights else None,
-        "lama_runtime": machine.lama_runtime, "det_runtime": machine.det_runtime,
-        "device": machine.device, "precision": machine.precision, "threads": machine.threads,
-        "font": str(machine.font) if machine.font else None,
-        "ocr_engines": machine.ocr_engines, "analyser": machine.analyser,
-        "korean": machine.korean, "download": machine.download,
-        "cache_dir": str(machine.cache_dir) if machine.cache_dir else None,
+        "machine": codec.to_json(machine, MachineSettings),
         "source": settings.job.source, "target": settings.job.target,
         "page_order": not args.no_page_order,
     }

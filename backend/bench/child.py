@@ -16,6 +16,7 @@ from backend.bench.naive import run_naive
 from backend.bench.workload import CUSTOM, SAMPLES, load_images, workload_images
 from workers.config import JobSettings, MachineSettings, Settings, TranslatorSettings
 from workers.cores import CORES
+from workers.pipeline import codec
 from workers.pipeline.api import ImageTask, PipelineEvent
 from workers.pipeline.embedded import EmbeddedPipeline
 
@@ -24,17 +25,7 @@ def settings_from(spec: dict[str, Any]) -> Settings:
     job = JobSettings(
         source=spec.get("source", "auto"), target=spec.get("target", "en"),
         translator=TranslatorSettings(name="deterministic", latency_s=spec["latency_s"]))
-    machine = MachineSettings(
-        inpainter=spec["inpainter"], lama_random_weights=spec["lama_random_weights"],
-        lama_runtime=spec.get("lama_runtime", "auto"),
-        det_runtime=spec.get("det_runtime", "auto"),
-        lama_weights=Path(spec["lama_weights"]) if spec.get("lama_weights") else None,
-        device=spec.get("device", "cpu"), precision=spec.get("precision", "auto"),
-        font=Path(spec["font"]) if spec.get("font") else None, threads=spec.get("threads", 0),
-        ocr_engines=spec.get("ocr_engines", 0), analyser=spec.get("analyser", "auto"),
-        korean=spec.get("korean", "auto"), download=spec.get("download", True),
-        cache_dir=Path(spec["cache_dir"]) if spec.get("cache_dir") else None)
-    return Settings(job, machine)
+    return Settings(job, codec.from_json(spec["machine"], MachineSettings))
 
 
 def images_of(spec: dict[str, Any]) -> list[tuple[str, bytes]]:

@@ -143,7 +143,7 @@ def test_the_measured_child_gets_the_machine_settings_asked_for(tmp_path: Path) 
 
     from backend.bench.child import settings_from
     from backend.cmd_bench import base_spec
-    from workers.config import JobSettings, Settings
+    from workers.config import JobSettings, Settings, TranslatorSettings
 
     font = tmp_path / "Face.ttf"
     machine = MachineSettings(
@@ -154,3 +154,6 @@ def test_the_measured_child_gets_the_machine_settings_asked_for(tmp_path: Path) 
                               lama_random_weights=True, no_page_order=False)
     spec = json.loads(json.dumps(base_spec(args, Settings(JobSettings(), machine))))
     assert settings_from({**spec, "latency_s": 0.1}).machine == machine
+    # A translator key of this machine is not written into the child's spec.
+    keyed = machine.with_(credentials=TranslatorSettings(name="deepl", api_key="s3cret"))
+    assert "s3cret" not in json.dumps(base_spec(args, Settings(JobSettings(), keyed)))
